@@ -1,0 +1,195 @@
+"""Replies and events as data (CONTRACT.md section 5).
+
+Handlers return these; the XML adapter renders them; producers publish them. Nothing here knows
+how it travels.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from service.domain.anomalies import Anomaly
+from service.domain.codes import (
+    Action,
+    Fraction,
+    Motive,
+    NotificationDecision,
+    NotificationState,
+    RequestStatus,
+    Scheme,
+)
+from service.domain.commands import (
+    Child,
+    CompanyRef,
+    Model,
+    SubmitRequest,
+)
+
+
+class Ticket(Model):
+    request_reference: str
+    ticket_number: str
+    status: RequestStatus = RequestStatus.SUBMITTED
+    submitted_at: datetime
+    anomalies: tuple[Anomaly, ...] = ()
+
+
+class Acknowledgement(Model):
+    request_reference: str
+    ticket_number: str | None = None
+    action: Action
+    at: datetime
+    message: str
+    anomalies: tuple[Anomaly, ...] = ()
+
+
+class Rejection(Model):
+    request_reference: str | None = None
+    anomalies: tuple[Anomaly, ...]
+
+
+class AttachmentInfo(Model):
+    file_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class HistoryEntry(Model):
+    at: datetime
+    kind: str
+    detail: str | None = None
+
+
+class RequestDetails(Model):
+    ticket_number: str
+    status: RequestStatus
+    submitted_at: datetime
+    request: SubmitRequest
+    attachments: tuple[AttachmentInfo, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
+
+
+class RequestSummary(Model):
+    ticket_number: str
+    request_reference: str
+    inss: str
+    scheme: Scheme
+    fraction: Fraction
+    start_date: date
+    end_date: date | None = None
+    status: RequestStatus
+    submitted_at: datetime
+
+
+class SearchResult(Model):
+    page: int
+    page_size: int
+    total: int
+    requests: tuple[RequestSummary, ...] = ()
+
+
+class NotificationSummary(Model):
+    notification_id: str
+    inss: str
+    last_name: str | None = None
+    first_name: str | None = None
+    scheme: Scheme
+    motive: Motive | None = None
+    fraction: Fraction
+    requested_start_date: date
+    requested_end_date: date | None = None
+    notice_date: date
+    state: NotificationState
+    received_at: datetime
+    child: Child | None = None
+
+
+class NotificationList(Model):
+    notifications: tuple[NotificationSummary, ...] = ()
+
+
+class BulkReceipt(Model):
+    file_reference: str
+    result_code: int
+    item_count: int
+    anomalies: tuple[Anomaly, ...] = ()
+
+
+class ItemResult(Model):
+    seq: int
+    request_reference: str
+    ticket_number: str | None = None
+    action: Action | None = None
+    status: str
+    anomalies: tuple[Anomaly, ...] = ()
+
+
+class BulkResult(Model):
+    file_reference: str
+    accepted: int
+    rejected: int
+    items: tuple[ItemResult, ...] = ()
+
+
+class StatusUpdate(Model):
+    """`version` grows by one per state change of a request; receivers drop stale ones."""
+
+    ticket_number: str
+    request_reference: str
+    status: RequestStatus
+    changed_at: datetime
+    reason: str | None = None
+    version: int | None = None
+
+
+# ---- what the authority must know (breakgate.authority.out) ---------------------------------
+
+
+class RequestSubmitted(Model):
+    ticket_number: str
+    employer: CompanyRef
+    inss: str
+    scheme: Scheme
+    motive: Motive | None = None
+    fraction: Fraction
+    start_date: date
+    end_date: date | None = None
+    notification_id: str | None = None
+    submitted_at: datetime
+
+
+class RequestCancelled(Model):
+    ticket_number: str
+    at: datetime
+
+
+class RequestModified(Model):
+    ticket_number: str
+    new_end_date: date
+    at: datetime
+
+
+class NotificationDecided(Model):
+    notification_id: str
+    employer: CompanyRef
+    decision: NotificationDecision
+    new_start_date: date | None = None
+    reason: str | None = None
+    ticket_number: str | None = None
+    anomalies: tuple[Anomaly, ...] = ()
+    decided_at: datetime
+
+
+Reply = (
+    Ticket
+    | Acknowledgement
+    | Rejection
+    | RequestDetails
+    | SearchResult
+    | NotificationList
+    | BulkReceipt
+    | BulkResult
+    | StatusUpdate
+)
+AuthorityEvent = RequestSubmitted | RequestCancelled | RequestModified | NotificationDecided

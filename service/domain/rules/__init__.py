@@ -1,0 +1,1 @@
+"""Stateless legal rules of RULES.md, one module per family; `evaluate` dispatches."""
