@@ -1,0 +1,81 @@
+"""Where replies and events go, and their stable message ids (CONTRACT.md section 1)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from service.app.envelope import Envelope, Outbound
+from service.app.ports import ReplyRenderer
+
+REPLIES_EXCHANGE = "breakgate.replies"
+EVENTS_EXCHANGE = "breakgate.events"
+AUTHORITY_OUT_EXCHANGE = "breakgate.authority.out"
+DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
+
+
+def stable_message_id(*parts: str) -> str:
+    """The same inputs give the same id, so a re-publication is deduped by receivers.
+    Hashed, because senders choose their message ids and may put any character in them."""
+    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+    return digest[:32]
+
+
+def permitted_reply_queue(sender: str, reply_to: str | None) -> str | None:
+    """`reply_to` is honoured only for the sender's own queues or direct reply-to."""
+    if not reply_to:
+        return None
+    if reply_to == DIRECT_REPLY_TO:
+        return reply_to
+    own = re.escape(f"breakgate.replies.{sender}")
+    return reply_to if re.fullmatch(rf"{own}(\.[A-Za-z0-9._:-]+)?", reply_to) else None
+
+
+class OutboundFactory:
+    """Renders reply and event models into `Outbound` messages with their routes."""
+
+    def __init__(self, renderer: ReplyRenderer) -> None:
+        self._renderer = renderer
+
+    def reply(self, envelope: Envelope, model: object, kind: str = "reply") -> Outbound:
+        queue = permitted_reply_queue(envelope.sender, envelope.reply_to)
+        exchange, key = ("", queue) if queue else (REPLIES_EXCHANGE, envelope.sender)
+        return Outbound(
+            exchange=exchange,
+            routing_key=key,
+            message_id=stable_message_id(envelope.sender, envelope.message_id, kind),
+            correlation_id=envelope.correlation_id,
+            message_type=type(model).__name__,
+            body=self._renderer.render(model),
+            environment=envelope.environment,
+        )
+
+    def event(
+        self, envelope: Envelope, exchange: str, routing_key: str, model: object, kind: str
+    ) -> Outbound:
+        """An event caused by `envelope`: its correlation_id is the cause's message_id."""
+        return Outbound(
+            exchange=exchange,
+            routing_key=routing_key,
+            message_id=stable_message_id(envelope.sender, envelope.message_id, kind),
+            correlation_id=envelope.message_id,
+            message_type=type(model).__name__,
+            body=self._renderer.render(model),
+            environment=envelope.environment,
+        )
+
+    @staticmethod
+    def resend(first: Outbound, envelope: Envelope) -> Outbound:
+        """A resend of the same RequestReference: the first reply's content under the resend's
+        own correlation_id and a new message_id (CONTRACT.md, delivery guarantees)."""
+        queue = permitted_reply_queue(envelope.sender, envelope.reply_to)
+        exchange, key = ("", queue) if queue else (REPLIES_EXCHANGE, envelope.sender)
+        return Outbound(
+            exchange=exchange,
+            routing_key=key,
+            message_id=stable_message_id(envelope.sender, envelope.message_id, "reply"),
+            correlation_id=envelope.correlation_id,
+            message_type=first.message_type,
+            body=first.body,
+            environment=first.environment,
+        )
