@@ -31,10 +31,19 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 
 PRIVATE_50 = EmployerProfile(sector=Sector.PRIVATE, headcounts={2025: 50})
 
-FULL_TIME = {"working_days_system": 500, "mean_working_hours": 3800, "ref_mean_working_hours": 3800}
-FOUR_FIFTHS = {"working_days_system": 400, "mean_working_hours": 3040, "ref_mean_working_hours": 3800}
-NOTHING = {"working_days_system": 0, "mean_working_hours": 0, "ref_mean_working_hours": 3800}
-HALF_TIME = {"working_days_system": 500, "mean_working_hours": 1900, "ref_mean_working_hours": 3800}
+
+
+def _regime(days: int, hours: int, reference: int = 3800) -> dict[str, int]:
+    return {
+        "working_days_system": days, "mean_working_hours": hours,
+        "ref_mean_working_hours": reference,
+    }
+
+
+FULL_TIME = _regime(500, 3800)
+FOUR_FIFTHS = _regime(400, 3040)
+NOTHING = _regime(0, 0)
+HALF_TIME = _regime(500, 1900)
 
 _USE_DEFAULT_PROFILE: Any = object()
 

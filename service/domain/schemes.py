@@ -31,9 +31,6 @@ ALLOWED_FRACTIONS: MappingProxyType[Scheme, frozenset[Fraction]] = MappingProxyT
 #: Public career break for statutory staff (V-TYP-7).
 STATUTORY_STAFF_FRACTIONS = frozenset({F.FULL, F.HALF})
 
-#: Fractions that are partial (they keep the worker at work part of the time).
-PARTIAL_FRACTIONS = frozenset(set(Fraction) - {F.FULL})
-
 # ---- 2.1 / 2.3 motives -----------------------------------------------------------------------
 
 #: The only scheme with a motive; every other scheme forbids one (V-TYP-3).

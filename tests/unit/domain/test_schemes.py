@@ -23,7 +23,7 @@ def test_every_scheme_has_its_fractions() -> None:
 
 
 def test_only_time_credit_has_a_motive() -> None:
-    assert MOTIVE_REQUIRED_FOR == {Scheme.TIME_CREDIT}
+    assert {Scheme.TIME_CREDIT} == MOTIVE_REQUIRED_FOR
 
 
 def test_k_factors_of_2_4() -> None:

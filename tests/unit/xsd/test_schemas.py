@@ -66,7 +66,9 @@ LABEL = re.compile(r"<!-- expected-anomalies: (none|\d{5}-\d{3}(?: \d{5}-\d{3})*
 
 XSD_FILES = sorted(XSD_DIR.glob("*.xsd"))
 VALID = sorted((EXAMPLES / "valid").glob("*.xml"))
-INVALID = sorted((EXAMPLES / "invalid").glob("*.xml"))
+# `rule-*.xml` are XSD-valid on purpose: they break a legal rule, checked through the CLI.
+INVALID = sorted(p for p in (EXAMPLES / "invalid").glob("*.xml")
+                 if not p.name.startswith("rule-"))
 
 
 def _ids(paths: list[Path]) -> list[str]:
