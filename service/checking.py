@@ -53,7 +53,7 @@ class FileChecker:
         if isinstance(body, FileVerdict):
             return body
         gateway = self._bulk if b"BulkFile" in body[:_SNIFF_BYTES] else self._interactive
-        decoded = gateway.decode(body)
+        decoded = gateway.decode_any(body)
         if decoded.command is None:
             return _verdict(path, decoded.message_type, list(decoded.anomalies))
         return _verdict(path, decoded.message_type, evaluate(decoded.command, self._context))

@@ -156,7 +156,8 @@ def test_valid_example_validates(example: Path) -> None:
     schema = _lxml_schema()
     errors: Any = schema.error_log
     assert schema.validate(doc), [e.message for e in errors]
-    assert _label(example) == []
+    # A valid example may still carry warnings (W anomalies), labelled; never an XSD error.
+    assert all(not code.startswith("90000") for code in _label(example))
     assert doc.getroot().tag == f"{{{NS}}}{_root_name(example)}"
 
 
