@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,9 +22,12 @@ from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
 from service.app.envelope import Outbound
 from service.app.ports import Clock
+from service.app.routing import EVENTS_EXCHANGE, FALLBACK_ROUTING_KEY, REPLIES_EXCHANGE
 from service.config import Settings
 
 log = logging.getLogger(__name__)
+
+OPTIONAL_AUDIENCE = frozenset({EVENTS_EXCHANGE})
 
 ENVIRONMENT_HEADER = "x-breakgate-environment"
 XML = "application/xml"
@@ -72,6 +76,7 @@ class ReplyPublisher:
 
     def _message(self, outbound: Outbound, timestamp: datetime) -> aio_pika.Message:
         headers: dict[str, Any] = dict(outbound.headers)
+        headers.pop(FALLBACK_ROUTING_KEY, None)
         headers[ENVIRONMENT_HEADER] = outbound.environment.value
         return aio_pika.Message(
             outbound.body,
@@ -90,7 +95,9 @@ class ReplyPublisher:
                 self._exchange(outbound.exchange).publish(
                     self._message(outbound, timestamp),
                     routing_key=outbound.routing_key,
-                    mandatory=True,
+                    # Events are offered to whoever listens; replies and what the authority
+                    # must know are not sent until a queue takes them.
+                    mandatory=outbound.exchange not in OPTIONAL_AUDIENCE,
                 ),
                 timeout=self._timeout,
             )
@@ -99,6 +106,12 @@ class ReplyPublisher:
                         outbound.message_id, outbound.exchange, outbound.routing_key)
             return None
         except aio_pika.exceptions.PublishError:
+            fallback = outbound.headers.get(FALLBACK_ROUTING_KEY)
+            if outbound.exchange == "" and fallback:
+                # The reply_to queue (or direct reply-to consumer) is gone: the sender's own
+                # durable queue still gets the reply, so it never sits unsent in the outbox.
+                rerouted = replace(outbound, exchange=REPLIES_EXCHANGE, routing_key=fallback)
+                return await self._publish_one(rerouted, timestamp)
             log.warning("returned unroutable: %s (%s -> %r)", outbound.message_id,
                         outbound.exchange, outbound.routing_key)
             return None

@@ -85,6 +85,133 @@ def migrate() -> None:
     err.print(f"database at {_safe_url(settings.database_url)} is up to date")
 
 
+@app.command()
+def serve() -> None:
+    """Run the consumers and the outbox relay until SIGTERM or SIGINT, then drain."""
+    import asyncio
+
+    from service.observability.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    _ensure_sqlite_folder(settings.database_url)
+    try:
+        asyncio.run(_serve(settings))
+    except ConnectionError as error:
+        err.print(f"[red]cannot reach RabbitMQ at {_safe_amqp(settings.amqp_url)}: {error}[/red]")
+        err.print("start it with: rabbitmq-server -detached")
+        raise typer.Exit(1) from None
+
+
+async def _serve(settings: Settings) -> None:
+    import asyncio
+    import signal
+
+    from service.bootstrap import Service
+    from service.db.migrate import migrate as run_migrations
+
+    if settings.database_url.startswith("sqlite"):
+        await run_migrations(settings.database_url)  # embedded default: always up to date
+    service = Service(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await service.start()
+    try:
+        await stop.wait()
+    finally:
+        await service.stop()
+
+
+def _safe_amqp(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    return f"{parts.scheme}://{parts.username or ''}@{host}:{parts.port or 5672}{parts.path}"
+
+
+@sender_app.command("add")
+def sender_add(
+    user: Annotated[str, typer.Argument(help="RabbitMQ user name of the sender")],
+    authority: Annotated[bool, typer.Option(help="the authority-side user")] = False,
+    password: Annotated[str | None, typer.Option(help="else one is generated")] = None,
+    number: Annotated[int | None, typer.Option(help="6-digit sender number")] = None,
+) -> None:
+    """Provision a sender: RabbitMQ user and permissions, exchange, bindings, reply queue."""
+    import asyncio
+
+    from service.admin import add_sender
+    from service.db.senders import SenderNumberTaken
+    from service.provisioning import ProvisioningError
+
+    settings = Settings()
+    _ensure_sqlite_folder(settings.database_url)
+    try:
+        added = asyncio.run(add_sender(settings, user, authority=authority, password=password,
+                                       number=number))
+    except (ProvisioningError, SenderNumberTaken, ValueError) as error:
+        err.print(f"[red]cannot add sender {user!r}: {error}[/red]")
+        raise typer.Exit(1) from None
+    except ConnectionError as error:
+        err.print(f"[red]cannot reach RabbitMQ at {_safe_amqp(settings.amqp_url)}: {error}[/red]")
+        raise typer.Exit(1) from None
+    role = "authority user" if added.authority else f"sender number {added.number}"
+    typer.echo(f"user: {added.user}\n{role}\nvhost: {added.vhost}\npassword: {added.password}")
+    err.print("the password is shown once; store it now")
+
+
+@app.command()
+def send(
+    files: Annotated[list[Path], typer.Argument(help="XML messages to send")],
+    user: Annotated[str, typer.Option(envvar="BREAKGATE_SENDER_USER", help="sender user")],
+    password: Annotated[str, typer.Option(envvar="BREAKGATE_SENDER_PASSWORD",
+                                          help="sender password")],
+    journal: Annotated[Path, typer.Option(help="resume journal")] = Path(".breakgate-send.jsonl"),
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the replies")] = 60.0,
+) -> None:
+    """Publish messages as a sender, wait for the replies, print a summary. Resumable."""
+    import asyncio
+
+    from rich.progress import Progress
+
+    from service.client.send import Journal, send_files
+
+    settings = Settings()
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        err.print(f"[red]cannot read: {', '.join(missing)}[/red]")
+        raise typer.Exit(2)
+    url = _with_user(settings.amqp_url, user, password)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("replies", total=len(files))
+        try:
+            results = asyncio.run(send_files(
+                url, user, files, Journal(journal), timeout=timeout,
+                on_progress=lambda done, total: progress.update(task, completed=done)))
+        except ConnectionError as error:
+            err.print(f"[red]cannot reach RabbitMQ as {user}: {error}[/red]")
+            raise typer.Exit(2) from None
+    for r in results:
+        outcome = r.error or (f"{r.reply_type} {r.ticket or ''} {' '.join(r.codes)}").strip()
+        typer.echo(f"{r.file}: {outcome}")
+    rejected = sum(r.rejected for r in results)
+    err.print(f"{len(results)} sent, {len(results) - rejected} answered without refusal, "
+              f"{rejected} refused or failed")
+    raise typer.Exit(1 if rejected else 0)
+
+
+def _with_user(url: str, user: str, password: str) -> str:
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{parts.hostname or 'localhost'}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def _ensure_sqlite_folder(url: str) -> None:
     """`sqlite+aiosqlite:///./var/breakgate.db`: create ./var so a fresh checkout just works."""
     marker = ":///"

@@ -59,7 +59,8 @@ class MessageProcessor:
         envelope = inbound.envelope
         replay = await tx.inbox.by_message_id(envelope.sender, envelope.message_id)
         if replay is not None:
-            return Answered(tuple(await tx.outbox.by_message_ids(replay.reply_message_ids)))
+            stored = await tx.outbox.by_message_ids(replay.reply_message_ids)
+            return Answered(tuple(self._outbound.rerouted(m, envelope) for m in stored))
         now = self._clock.now()
         hc = HandlerContext(tx=tx, envelope=envelope, now=now, today=processing_date(now),
                             parameters=self._parameters, outbound=self._outbound)

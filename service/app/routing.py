@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
+from typing import Any
 
 from service.app.envelope import Envelope, Outbound
 from service.app.ports import ReplyRenderer
@@ -12,6 +14,8 @@ REPLIES_EXCHANGE = "breakgate.replies"
 EVENTS_EXCHANGE = "breakgate.events"
 AUTHORITY_OUT_EXCHANGE = "breakgate.authority.out"
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
+# Internal header (never published): where a reply goes when its `reply_to` queue is gone.
+FALLBACK_ROUTING_KEY = "x-breakgate-fallback-routing-key"
 
 
 def stable_message_id(*parts: str) -> str:
@@ -25,7 +29,8 @@ def permitted_reply_queue(sender: str, reply_to: str | None) -> str | None:
     """`reply_to` is honoured only for the sender's own queues or direct reply-to."""
     if not reply_to:
         return None
-    if reply_to == DIRECT_REPLY_TO:
+    # The broker rewrites direct reply-to into `amq.rabbitmq.reply-to.<channel token>`.
+    if reply_to == DIRECT_REPLY_TO or reply_to.startswith(DIRECT_REPLY_TO + "."):
         return reply_to
     own = re.escape(f"breakgate.replies.{sender}")
     return reply_to if re.fullmatch(rf"{own}(\.[A-Za-z0-9._:-]+)?", reply_to) else None
@@ -38,11 +43,8 @@ class OutboundFactory:
         self._renderer = renderer
 
     def reply(self, envelope: Envelope, model: object, kind: str = "reply") -> Outbound:
-        queue = permitted_reply_queue(envelope.sender, envelope.reply_to)
-        exchange, key = ("", queue) if queue else (REPLIES_EXCHANGE, envelope.sender)
         return Outbound(
-            exchange=exchange,
-            routing_key=key,
+            **_reply_route(envelope),
             message_id=stable_message_id(envelope.sender, envelope.message_id, kind),
             correlation_id=envelope.correlation_id,
             message_type=type(model).__name__,
@@ -65,17 +67,32 @@ class OutboundFactory:
         )
 
     @staticmethod
+    def rerouted(stored: Outbound, envelope: Envelope) -> Outbound:
+        """A stored reply re-published for a redelivery goes where the redelivery asks (its
+        `reply_to` may be a new direct reply-to token); same message_id, same content."""
+        if stored.exchange not in ("", REPLIES_EXCHANGE):
+            return stored  # events and authority messages keep their route
+        return replace(stored, **_reply_route(envelope))
+
+    @staticmethod
     def resend(first: Outbound, envelope: Envelope) -> Outbound:
         """A resend of the same RequestReference: the first reply's content under the resend's
         own correlation_id and a new message_id (CONTRACT.md, delivery guarantees)."""
-        queue = permitted_reply_queue(envelope.sender, envelope.reply_to)
-        exchange, key = ("", queue) if queue else (REPLIES_EXCHANGE, envelope.sender)
         return Outbound(
-            exchange=exchange,
-            routing_key=key,
+            **_reply_route(envelope),
             message_id=stable_message_id(envelope.sender, envelope.message_id, "reply"),
             correlation_id=envelope.correlation_id,
             message_type=first.message_type,
             body=first.body,
             environment=first.environment,
         )
+
+
+def _reply_route(envelope: Envelope) -> dict[str, Any]:
+    """A permitted `reply_to` queue (with the sender's own queue as fallback, for when that
+    queue or direct reply-to consumer is gone), else `breakgate.replies` / sender."""
+    queue = permitted_reply_queue(envelope.sender, envelope.reply_to)
+    if queue is None:
+        return {"exchange": REPLIES_EXCHANGE, "routing_key": envelope.sender}
+    return {"exchange": "", "routing_key": queue,
+            "headers": {FALLBACK_ROUTING_KEY: envelope.sender}}

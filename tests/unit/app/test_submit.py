@@ -229,3 +229,17 @@ async def test_tickets_are_consecutive_within_a_batch(uow: FakeUnitOfWork):
 async def _count(uow: FakeUnitOfWork) -> int:
     async with uow.begin() as tx:
         return await tx.requests.count()
+
+
+async def test_redelivery_reply_follows_the_redeliverys_reply_to(uow: FakeUnitOfWork):
+    processor = make_processor(uow)
+    [first] = await processor.process_batch(
+        [inbound(valid_submit(), "m1", reply_to="amq.rabbitmq.reply-to.token1")])
+    [again] = await processor.process_batch(
+        [inbound(valid_submit(), "m1", reply_to="amq.rabbitmq.reply-to.token2")])
+
+    assert isinstance(first, Answered) and isinstance(again, Answered)
+    assert first.outbound[0].routing_key == "amq.rabbitmq.reply-to.token1"
+    assert again.outbound[0].routing_key == "amq.rabbitmq.reply-to.token2"
+    assert again.outbound[0].message_id == first.outbound[0].message_id
+    assert again.outbound[1:] == first.outbound[1:]  # events keep their route
