@@ -1,0 +1,167 @@
+"""`make bench`: breakgate against the raw aio-pika ceiling, measured in the same run.
+
+(a) raw echo ceiling: consume, publish a confirmed persistent reply, ack (benchmarks.raw_echo)
+(b) breakgate end to end with SubmitRequest messages, on SQLite and on PostgreSQL
+(c) latency p50 / p99 of SubmitRequest at a steady 200 messages/s
+
+Both (a) and (b) start with N messages waiting in a quorum queue and are timed from the first
+reply to the last one read by a client, so they pay the same broker costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aio_pika
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from support_service import Deployment, deployment, publish, seeded, submissions  # noqa: E402
+
+N = int(os.environ.get("BENCH_N", "5000")) if (os := __import__("os")) else 5000
+STEADY_RATE = 200
+STEADY_SECONDS = 10
+
+
+async def drain_timed(url: str, queue: str, count: int, timeout: float = 300) -> float:
+    """Seconds from the first to the last of `count` messages read from `queue`."""
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=1000)
+        q = await channel.get_queue(queue, ensure=False)
+        first = last = 0.0
+        got = 0
+        async with q.iterator() as messages:
+            async for message in messages:
+                await message.ack()
+                now = time.perf_counter()
+                first = first or now
+                got += 1
+                if got >= count:
+                    last = now
+                    break
+                if now - (first or now) > timeout:
+                    raise TimeoutError(f"only {got} of {count} replies")
+        return last - first
+    finally:
+        await connection.close()
+
+
+async def raw_ceiling(dep: Deployment) -> float:
+    connection = await aio_pika.connect(dep.admin_url)
+    channel = await connection.channel()
+    for name in ("bench.in", "bench.out"):
+        await channel.declare_queue(name, durable=True, arguments={"x-queue-type": "quorum"})
+    await connection.close()
+    body = submissions(1)[0][1]
+    await _preload(dep.admin_url, "bench.in", [(f"raw-{i}", body) for i in range(N)])
+    echo = subprocess.Popen([sys.executable, "-m", "benchmarks.raw_echo", dep.admin_url,
+                             "bench.in", "bench.out", "512"], stdout=subprocess.PIPE)
+    try:
+        seconds = await drain_timed(dep.admin_url, "bench.out", N)
+    finally:
+        echo.kill()
+        echo.wait()
+    return N / seconds
+
+
+async def _preload(url: str, queue: str, bodies: list[tuple[str, bytes]],
+                   exchange_name: str = "", routing_key: str | None = None,
+                   user: str | None = None) -> None:
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = (channel.default_exchange if not exchange_name
+                    else await channel.get_exchange(exchange_name, ensure=False))
+        for start in range(0, len(bodies), 500):
+            await asyncio.gather(*(
+                exchange.publish(aio_pika.Message(
+                    body, message_id=mid, user_id=user, content_type="application/xml",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                    routing_key=routing_key or queue)
+                for mid, body in bodies[start:start + 500]))
+    finally:
+        await connection.close()
+
+
+async def breakgate_throughput(dep: Deployment) -> float:
+    alice = dep.add_sender("alice")
+    service = dep.serve()
+    await seeded(dep, alice, N)
+    service.terminate()
+    await _preload(dep.url_for(alice), "", submissions(N), f"breakgate.in.{alice.user}",
+                   "SubmitRequest", user=alice.user)
+    dep.serve()
+    seconds = await drain_timed(dep.url_for(alice), f"breakgate.replies.{alice.user}", N)
+    return N / seconds
+
+
+async def steady_latency(dep: Deployment) -> tuple[float, float, float]:
+    """p50, p99 and max latency (ms) of SubmitRequest at STEADY_RATE messages per second."""
+    alice = dep.add_sender("alice")
+    dep.serve()
+    count = STEADY_RATE * STEADY_SECONDS
+    await seeded(dep, alice, count)
+    url = dep.url_for(alice)
+    sent: dict[str, float] = {}
+    latencies: list[float] = []
+    connection = await aio_pika.connect(url)
+    channel = await connection.channel(publisher_confirms=True)
+    replies = await channel.get_queue(f"breakgate.replies.{alice.user}", ensure=False)
+    done = asyncio.Event()
+
+    async def on_reply(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        latencies.append((time.perf_counter() - sent[str(message.correlation_id)]) * 1000)
+        await message.ack()
+        if len(latencies) >= count:
+            done.set()
+
+    await replies.consume(on_reply)
+    exchange = await channel.get_exchange(f"breakgate.in.{alice.user}", ensure=False)
+    started = time.perf_counter()
+    for i, (mid, body) in enumerate(submissions(count)):
+        await asyncio.sleep(max(0.0, started + i / STEADY_RATE - time.perf_counter()))
+        sent[mid] = time.perf_counter()
+        await exchange.publish(aio_pika.Message(
+            body, message_id=mid, user_id=alice.user, content_type="application/xml",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key="SubmitRequest")
+    await asyncio.wait_for(done.wait(), timeout=120)
+    await connection.close()
+    latencies.sort()
+    return (statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1],
+            latencies[-1])
+
+
+def main() -> None:
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+
+        def run(name: str, database: str, job):  # type: ignore[no-untyped-def]
+            folder = root / name
+            folder.mkdir()
+            with deployment(folder, database) as dep:
+                return asyncio.run(job(dep))
+
+        results["raw"] = run("raw", "sqlite", raw_ceiling)
+        print(f"(a) raw aio-pika echo ceiling:        {results['raw']:8.0f} msg/s", flush=True)
+        for database in ("sqlite", "postgresql"):
+            rate = run(f"bg-{database}", database, breakgate_throughput)
+            print(f"(b) breakgate SubmitRequest {database:10s} {rate:8.0f} msg/s "
+                  f"= {rate / results['raw']:.2f} x raw", flush=True)
+        p50, p99, worst = run("latency", "sqlite", steady_latency)
+        print(f"(c) latency at {STEADY_RATE} msg/s (SQLite): p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
+              f" max {worst:.1f} ms", flush=True)
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        main()

@@ -1,0 +1,26 @@
+"""SQLAlchemy implementations of the repository ports, bound to one `AsyncConnection`."""
+
+from service.db.repositories._sql import Clock, utc_now
+from service.db.repositories.messaging import (
+    SqlInboxRepository,
+    SqlOutboxRepository,
+    SqlTicketCounter,
+)
+from service.db.repositories.registry import (
+    SqlEmployerRepository,
+    SqlMandateRepository,
+    SqlPersonnelRepository,
+)
+from service.db.repositories.requests import SqlRequestRepository
+
+__all__ = [
+    "Clock",
+    "SqlEmployerRepository",
+    "SqlInboxRepository",
+    "SqlMandateRepository",
+    "SqlOutboxRepository",
+    "SqlPersonnelRepository",
+    "SqlRequestRepository",
+    "SqlTicketCounter",
+    "utc_now",
+]
