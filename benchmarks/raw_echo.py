@@ -26,8 +26,12 @@ async def echo(url: str, in_queue: str, out_queue: str, prefetch: int) -> None:
         await publish_channel.default_exchange.publish(reply, routing_key=out_queue)
         await message.ack()
 
+    pending: set[asyncio.Future[None]] = set()
+
     def on_message(message: AbstractIncomingMessage) -> None:
-        asyncio.ensure_future(handle(message))
+        task = asyncio.ensure_future(handle(message))
+        pending.add(task)  # a reference, so the task is not collected mid-flight
+        task.add_done_callback(pending.discard)
 
     await queue.consume(on_message)  # type: ignore[arg-type]
     print("echo ready", flush=True)

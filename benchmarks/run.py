@@ -3,6 +3,8 @@
 (a) raw echo ceiling: consume, publish a confirmed persistent reply, ack (benchmarks.raw_echo)
 (b) breakgate end to end with SubmitRequest messages, on SQLite and on PostgreSQL
 (c) latency p50 / p99 of SubmitRequest at a steady 200 messages/s
+(d) a 50,000-item BulkFile on SQLite and on PostgreSQL: items/s against (b), the service's
+    peak RSS, and p99 of interactive submissions sent while it runs (benchmarks.bulk)
 
 Both (a) and (b) start with N messages waiting in a quorum queue and are timed from the first
 reply to the last one read by a client, so they pay the same broker costs.
@@ -23,7 +25,9 @@ import aio_pika
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from support_service import Deployment, deployment, publish, seeded, submissions  # noqa: E402
+from support_service import Deployment, deployment, seeded, submissions
+
+from benchmarks.bulk import bulk_under_load, describe
 
 N = int(os.environ.get("BENCH_N", "5000")) if (os := __import__("os")) else 5000
 STEADY_RATE = 200
@@ -155,11 +159,15 @@ def main() -> None:
         print(f"(a) raw aio-pika echo ceiling:        {results['raw']:8.0f} msg/s", flush=True)
         for database in ("sqlite", "postgresql"):
             rate = run(f"bg-{database}", database, breakgate_throughput)
+            results[database] = rate
             print(f"(b) breakgate SubmitRequest {database:10s} {rate:8.0f} msg/s "
                   f"= {rate / results['raw']:.2f} x raw", flush=True)
         p50, p99, worst = run("latency", "sqlite", steady_latency)
         print(f"(c) latency at {STEADY_RATE} msg/s (SQLite): p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
               f" max {worst:.1f} ms", flush=True)
+        for database in ("sqlite", "postgresql"):
+            figures = run(f"bulk-{database}", database, bulk_under_load)
+            print(describe(database, figures, results.get(database)), flush=True)
 
 
 if __name__ == "__main__":

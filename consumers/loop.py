@@ -49,6 +49,7 @@ from consumers.topology import (
     DEAD_QUEUE,
     SENDER_EXCHANGE_PREFIX,
 )
+from service import faults
 from service.app.envelope import Envelope, Inbound, Outbound
 from service.app.errors import StorageUnavailable
 from service.app.ports import Clock, Publisher
@@ -169,6 +170,7 @@ class ConsumerStats:
     pauses: int = 0
     stale_dropped: int = 0
     returned_on_stop: int = 0
+    redelivered: int = 0
     replies_published: int = 0
     replies_unconfirmed: int = 0
     batch_sizes: list[int] = field(default_factory=list)
@@ -240,6 +242,7 @@ class BatchConsumer:
         self._settled: set[int] = set()  # ids of deliveries acked by a multiple ack
         self._transient_failures = 0
         self._stop_requested = asyncio.Event()
+        self._publishing: asyncio.Task[None] | None = None
         self._closed = False
         self._dead_exchange: AbstractExchange | None = None
         if settings.max_attempts > settings.delivery_limit + 1:
@@ -288,6 +291,9 @@ class BatchConsumer:
                     worker.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await worker
+        if self._publishing is not None:
+            remaining = max(0.1, deadline - time.monotonic())
+            await asyncio.wait({self._publishing}, timeout=remaining)
         # Let deliveries already in aio-pika's hands reach the queue before draining it.
         await asyncio.sleep(0)
         self._closed = True
@@ -348,6 +354,8 @@ class BatchConsumer:
         self.stats.stale_dropped += len(batch) - len(live)
         if not live:
             return
+        self._count_redeliveries(live)
+        faults.crashpoint("after_receive")
         pending = [item for item in live if item.inbound is not None or self._prepare(item)]
         for item in pending:
             if item.inbound is None and item.early is None:  # big body: decode in a thread
@@ -356,7 +364,13 @@ class BatchConsumer:
                 except Exception as exc:
                     item.early = Failed(exc)
         to_process = [item for item in pending if item.inbound is not None]
+        faults.crashpoint("after_parse")
+        if faults.enabled():
+            for item in to_process:
+                await faults.slow_hook(item.message.body)
         results = await self._process(to_process)
+        if to_process:
+            faults.crashpoint("after_commit_before_ack")
 
         outbound: list[Outbound] = []
         for item, result in zip(to_process, results, strict=True):
@@ -365,14 +379,24 @@ class BatchConsumer:
             if item.early is not None:
                 self._judge(item, item.early, outbound)
 
-        if outbound:
-            await self._publish(outbound)
+        # Ack first: the replies are committed in the outbox (the relay re-sends what a crash
+        # leaves unsent). Their confirms are then awaited while the next batch is processed.
         await self._settle(live)
+        faults.crashpoint("after_ack")
+        if outbound:
+            await self._publish_behind(outbound)
         self.stats.batches += 1
         self.stats.messages += len(live)
         self.stats.max_batch_seen = max(self.stats.max_batch_seen, len(live))
         if len(self.stats.batch_sizes) < 10_000:
             self.stats.batch_sizes.append(len(live))
+
+    def _count_redeliveries(self, live: list[_Item]) -> None:
+        """Fresh deliveries the broker marked redelivered (carried items count once)."""
+        redelivered = sum(1 for i in live if i.inbound is None and i.message.redelivered)
+        if redelivered:
+            self.stats.redelivered += redelivered
+            log.info("redeliveries seen: %d", redelivered)
 
     # ---- 1. identify, check, decode -----------------------------------------------------------
 
@@ -410,6 +434,7 @@ class BatchConsumer:
         message = item.message
         assert item.sender is not None and item.key is not None
         body = message.body
+        faults.poison_hook(body)
         envelope = Envelope(
             sender=item.sender,
             message_id=item.key[1],
@@ -536,6 +561,18 @@ class BatchConsumer:
                              attempts=attempts)
 
     # ---- 4. publish the replies, then settle ----------------------------------------------------
+
+    async def _publish_behind(self, outbound: list[Outbound]) -> None:
+        """At most one batch of replies waits for its confirms at a time, in batch order."""
+        await self._publish_drained()
+        self._publishing = asyncio.create_task(self._publish(outbound),
+                                               name=f"publish:{self.queue_name}")
+
+    async def _publish_drained(self) -> None:
+        if self._publishing is not None:
+            with contextlib.suppress(Exception):
+                await self._publishing
+            self._publishing = None
 
     async def _publish(self, outbound: list[Outbound]) -> None:
         try:

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from service import faults
 from service.app.envelope import Outbound
 from service.app.errors import StorageUnavailable
 from service.app.ports import Clock, Publisher, UnitOfWork
@@ -40,7 +41,11 @@ async def publish_and_mark(
     confirmed ids. A failed mark is only logged: the relay re-sends, receivers dedupe."""
     if not messages:
         return set()
-    confirmed = await publisher.publish_many(messages)
+    if faults.enabled():
+        confirmed = await _publish_with_crashpoint(publisher, messages)
+    else:
+        confirmed = await publisher.publish_many(messages)
+    faults.crashpoint("relay_after_confirm_before_mark_sent")
     if confirmed:
         at = (clock or _UtcClock()).now()
         # Keep the outbox order: mark in the order the messages were given.
@@ -52,6 +57,16 @@ async def publish_and_mark(
             log.warning("marking %d confirmed replies sent failed; the relay will re-send them",
                         len(ids), exc_info=True)
     return confirmed
+
+
+async def _publish_with_crashpoint(publisher: Publisher, messages: Sequence[Outbound]) -> set[str]:
+    """Test-only: the publishes are on the wire (frames written), their confirms not yet
+    read, when `relay_after_publish_before_confirm` may fire."""
+    publishing = asyncio.ensure_future(publisher.publish_many(messages))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    faults.crashpoint("relay_after_publish_before_confirm")
+    return await publishing
 
 
 class MarkingPublisher:

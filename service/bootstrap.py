@@ -18,13 +18,16 @@ from consumers.loop import BatchConsumer
 from producers.publisher import ReplyPublisher
 from producers.relay import MarkingPublisher, OutboxRelay
 from service.app.clock import SystemClock
+from service.app.fairness import InteractiveFirst
 from service.app.ports import Clock, UnitOfWork
 from service.app.processor import MessageProcessor
 from service.app.routing import OutboundFactory
+from service.bulk_runtime import BulkRuntime, start_bulk
 from service.config import Settings
 from service.db.engine import create_engine
 from service.db.unit_of_work import SqlAlchemyUnitOfWork
 from service.domain.parameters import LegalParameters
+from service.observability.metrics import serve_metrics
 from service.xml.gateway import XmlGateway
 
 log = logging.getLogger(__name__)
@@ -63,30 +66,38 @@ class Service:
     publisher: ReplyPublisher | None = None
     _topology: AbstractRobustChannel | None = None
     _relay_task: asyncio.Task[None] | None = None
+    bulk: BulkRuntime | None = None
 
     async def start(self) -> None:
         settings = self.settings
         self.engine, uow = build_unit_of_work(settings)
+        gate = InteractiveFirst()  # bulk work never delays interactive messages
         gateway = build_gateway(settings)
-        processor = build_processor(uow, gateway)
+        processor = build_processor(gate.interactive(uow), gateway)
         self.connection = await connect(settings, name="breakgate-serve")
         self._topology = await open_topology(self.connection, settings)
         self.publisher = await ReplyPublisher.open(self.connection, settings)
-        marking = MarkingPublisher(uow, self.publisher)
+        marking = MarkingPublisher(gate.interactive(uow), self.publisher)
         for queue in (REQUESTS_QUEUE, AUTHORITY_QUEUE):
             channel = await self.connection.channel()
             consumer = BatchConsumer(queue, channel, gateway.decode, processor, marking,
                                      settings)
             await consumer.start()
             self.consumers.append(consumer)
+        self.bulk = await start_bulk(self.connection, uow, settings, gate)
+        serve_metrics(settings.http_port, lambda: list(self.consumers))
         self.relay = OutboxRelay(uow, self.publisher, settings)
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
-        log.info("breakgate serving %s", ", ".join(c.queue_name for c in self.consumers))
+        queues = [c.queue_name for c in self.consumers] + [self.bulk.consumer.queue_name]
+        log.info("breakgate serving %s", ", ".join(queues))
 
     async def stop(self) -> None:
         """Drain: cancel the consumers, finish the batches in flight, give back the rest."""
         grace = self.settings.shutdown_grace_seconds
-        await asyncio.gather(*(c.stop(grace) for c in self.consumers), return_exceptions=True)
+        stopping = [c.stop(grace) for c in self.consumers]
+        if self.bulk is not None:
+            stopping.append(self.bulk.stop(grace))
+        await asyncio.gather(*stopping, return_exceptions=True)
         if self.relay is not None:
             self.relay.stop()
         if self._relay_task is not None:

@@ -170,8 +170,15 @@ def send(
                                           help="sender password")],
     journal: Annotated[Path, typer.Option(help="resume journal")] = Path(".breakgate-send.jsonl"),
     timeout: Annotated[float, typer.Option(help="seconds to wait for the replies")] = 60.0,
+    bulk_timeout: Annotated[float, typer.Option(
+        help="bulk files: seconds to wait for each receipt and for the result")] = 3600.0,
+    part_bytes: Annotated[int | None, typer.Option(
+        help="bulk files: split into parts of at most this size (default: the bulk limit)")
+    ] = None,
 ) -> None:
-    """Publish messages as a sender, wait for the replies, print a summary. Resumable."""
+    """Publish messages or bulk files as a sender, wait for the replies, print a summary.
+    Resumable. A bulk file larger than the limit is sent in parts; its results are written
+    next to it (<file>.result.xml, <file>.result.csv)."""
     import asyncio
 
     from rich.progress import Progress
@@ -184,6 +191,10 @@ def send(
         err.print(f"[red]cannot read: {', '.join(missing)}[/red]")
         raise typer.Exit(2)
     url = _with_user(settings.amqp_url, user, password)
+    bulk_failed, files = _send_bulk(url, user, files, journal, bulk_timeout,
+                                    part_bytes or settings.max_bulk_bytes)
+    if not files:
+        raise typer.Exit(1 if bulk_failed else 0)
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("replies", total=len(files))
         try:
@@ -199,7 +210,25 @@ def send(
     rejected = sum(r.rejected for r in results)
     err.print(f"{len(results)} sent, {len(results) - rejected} answered without refusal, "
               f"{rejected} refused or failed")
-    raise typer.Exit(1 if rejected else 0)
+    raise typer.Exit(1 if rejected or bulk_failed else 0)
+
+
+def _send_bulk(url: str, user: str, files: list[Path], journal: Path, timeout: float,
+               max_bytes: int) -> tuple[bool, list[Path]]:
+    """Sends the bulk files among `files`; returns (any refused, the other files)."""
+    from service.client.bulk_cli import send_bulk_files
+    from service.client.bulk_parts import is_bulk_file
+
+    bulk = [p for p in files if is_bulk_file(p)]
+    if not bulk:
+        return False, files
+    try:
+        failed = send_bulk_files(url, user, bulk, journal, max_bytes=max_bytes,
+                                 timeout=timeout, out=Console(), err=err)
+    except ConnectionError as error:
+        err.print(f"[red]cannot reach RabbitMQ as {user}: {error}[/red]")
+        raise typer.Exit(2) from None
+    return failed, [p for p in files if p not in bulk]
 
 
 def _with_user(url: str, user: str, password: str) -> str:
@@ -211,6 +240,98 @@ def _with_user(url: str, user: str, password: str) -> str:
         netloc += f":{parts.port}"
     return urlunsplit(parts._replace(netloc=netloc))
 
+
+@app.command()
+def demo() -> None:
+    """Set up a demo employer, mandate and personnel file, send submissions, print tickets.
+    Needs `breakgate serve` running against the same broker and database."""
+    import asyncio
+
+    from service.demo import BrokerUnreachable, run_demo
+
+    settings = Settings()
+    _ensure_sqlite_folder(settings.database_url)
+    try:
+        outcome = asyncio.run(run_demo(settings, _today(), say=err.print))
+    except BrokerUnreachable as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    except TimeoutError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    for result in outcome.results:
+        if result.ticket:
+            typer.echo(f"{Path(result.file).name}: ticket {result.ticket}")
+        else:
+            typer.echo(f"{Path(result.file).name}: {result.reply_type or result.error} "
+                       f"{' '.join(result.codes)}")
+    raise typer.Exit(0 if all(r.ticket for r in outcome.results) else 1)
+
+
+
+@dead_app.command("list")
+def dead_list(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON array on stdout")] = False,
+) -> None:
+    """Show the dead-lettered messages: id, fault headers, original route, size (no body)."""
+    import asyncio
+
+    from service.dead_letters import list_dead
+
+    settings = Settings()
+    try:
+        letters = asyncio.run(list_dead(settings))
+    except ConnectionError as error:
+        err.print(f"[red]cannot reach RabbitMQ at {_safe_amqp(settings.amqp_url)}: {error}[/red]")
+        raise typer.Exit(2) from None
+    if as_json:
+        json.dump([letter.as_json() for letter in letters], sys.stdout, ensure_ascii=False,
+                  indent=2)
+        sys.stdout.write("\n")
+        return
+    for letter in letters:
+        route = f"{letter.original_exchange or '(default)'}/{letter.original_routing_key or '-'}"
+        typer.echo(
+            f"{letter.id}  {letter.failed_at or '-'}  {letter.error_code or letter.reason or '-'}"
+            f"  {letter.exception_type or '-'}  queue={letter.original_queue or '-'}"
+            f"  route={route}  attempts={letter.attempts if letter.attempts is not None else '-'}"
+            f"  size={letter.size}  message_id={letter.message_id or '-'}"
+            f"  error={(letter.error_message or '-')[:120]!r}")
+    err.print(f"{len(letters)} dead-lettered message(s)")
+
+
+@dead_app.command("retry")
+def dead_retry(ids: Annotated[list[str], typer.Argument(help="ids shown by `dead list`")]) -> None:
+    """Re-publish to the original exchange and routing key, then remove from breakgate.dead."""
+    _dead_action("retry", ids)
+
+
+@dead_app.command("discard")
+def dead_discard(ids: Annotated[list[str], typer.Argument(help="ids shown by `dead list`")]
+                 ) -> None:
+    """Remove dead-lettered messages for good (recorded in the audit file)."""
+    _dead_action("discard", ids)
+
+
+def _dead_action(action: str, ids: list[str]) -> None:
+    import asyncio
+
+    from service import dead_letters
+
+    settings = Settings()
+    run = dead_letters.retry if action == "retry" else dead_letters.discard
+    try:
+        done = asyncio.run(run(settings, ids))
+    except dead_letters.DeadLetterError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    except ConnectionError as error:
+        err.print(f"[red]cannot reach RabbitMQ at {_safe_amqp(settings.amqp_url)}: {error}[/red]")
+        raise typer.Exit(2) from None
+    for item in done:
+        typer.echo(f"{item.id}: {'ok' if item.ok else 'FAILED'}: {item.detail}")
+    err.print(f"recorded in {settings.dead_letter_audit_path}")
+    raise typer.Exit(0 if all(item.ok for item in done) else 1)
 
 def _ensure_sqlite_folder(url: str) -> None:
     """`sqlite+aiosqlite:///./var/breakgate.db`: create ./var so a fresh checkout just works."""

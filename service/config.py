@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     prefetch: int = 512
     max_batch: int = 256
     bulk_prefetch: int = 2
+    bulk_batch: int = 256  # items per bulk-worker transaction at most
+    bulk_batch_budget_ms: float = 40.0  # ... and about this long (interactive fairness)
     delivery_limit: int = 5
     max_attempts: int = 5
 
@@ -39,3 +41,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     authority_user: str = "authority"
+    dead_letter_audit_path: str = Field(
+        default="./var/dead-letters.jsonl",
+        description="JSONL record of every `breakgate dead retry|discard` action",
+    )

@@ -19,27 +19,36 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
-from service.app.envelope import Outbound
+from fakes_bulk import FakeBulkRepository, FakeBulkState
+
+from service.app.bulk_ports import BulkRepository
+from service.app.envelope import Inbound, Outbound
 from service.app.errors import StorageConflict, StorageUnavailable
 from service.app.ports import (
+    AttachmentRepository,
     EmployerRepository,
     EmploymentPeriod,
     InboxEntry,
     InboxRepository,
     Mandate,
     MandateRepository,
+    NotificationRepository,
     OutboxRepository,
     OutboxRow,
     PersonnelRepository,
     RequestRepository,
+    StoredAttachment,
+    StoredNotification,
     StoredRequest,
     TicketCounter,
     Transaction,
     UnitOfWork,
 )
-from service.domain.codes import Environment, Scheme
+from service.domain.codes import Environment, Fraction, NotificationState, RequestStatus, Scheme
 from service.domain.commands import UpdateParameters
+from service.domain.replies import HistoryEntry, RequestSummary
 from service.domain.rules.context import EmployerProfile
+from service.domain.search import SearchCriteria, matches, newest_first
 
 Clock = Callable[[], datetime]
 
@@ -73,12 +82,20 @@ class FakeState:
     requests: dict[str, StoredRequest] = field(default_factory=dict)
     employers: dict[str, _Employer] = field(default_factory=dict)
     headcounts: dict[str, dict[int, int]] = field(default_factory=dict)
+    # by ticket number; tuples, so a shallow copy of the dict is a snapshot
+    history: dict[str, tuple[HistoryEntry, ...]] = field(default_factory=dict)
+    attachments: dict[str, tuple[tuple[StoredAttachment, bytes], ...]] = field(
+        default_factory=dict)
+    notifications: dict[str, StoredNotification] = field(default_factory=dict)
+    bulk: FakeBulkState = field(default_factory=FakeBulkState)
 
     def snapshot(self) -> FakeState:
         copied = copy.copy(self)
-        for name in ("inbox", "outbox", "tickets", "personnel", "requests", "employers"):
+        for name in ("inbox", "outbox", "tickets", "personnel", "requests", "employers",
+                     "history", "attachments", "notifications"):
             setattr(copied, name, dict(getattr(self, name)))
         copied.mandates = list(self.mandates)
+        copied.bulk = self.bulk.copy()
         copied.headcounts = {company: dict(years) for company, years in self.headcounts.items()}
         return copied
 
@@ -184,6 +201,10 @@ class FakeMandateRepository:
     async def ever_granted_for(self, company_id: str) -> bool:
         return any(m.company_id == company_id for m in self._state.mandates)
 
+    async def mandated_senders(self, company_id: str, on: date) -> list[str]:
+        return sorted({m.sender for m in self._state.mandates
+                       if await self.holds(m.sender, company_id, on)})
+
 
 class FakePersonnelRepository:
     def __init__(self, state: FakeState) -> None:
@@ -231,6 +252,116 @@ class FakeRequestRepository:
     async def count(self) -> int:
         return len(self._state.requests)
 
+    async def by_ticket_for_authority(self, ticket_number: str) -> StoredRequest | None:
+        return self._state.requests.get(ticket_number)
+
+    async def for_worker(self, company_id: str, inss: str, scheme: Scheme) -> list[StoredRequest]:
+        return await self.overlapping(company_id, inss, scheme, date.min, None)
+
+    async def update_status(
+        self, ticket_number: str, status: RequestStatus, version: int, expected_version: int
+    ) -> None:
+        self._state.requests[ticket_number] = replace(
+            self._at_version(ticket_number, expected_version), status=status, version=version)
+
+    async def set_end_date(
+        self, ticket_number: str, end_date: date | None, payload_json: str,
+        expected_version: int,
+    ) -> None:
+        self._state.requests[ticket_number] = replace(
+            self._at_version(ticket_number, expected_version), end_date=end_date,
+            payload_json=payload_json)
+
+    def _at_version(self, ticket_number: str, expected_version: int) -> StoredRequest:
+        request = self._state.requests.get(ticket_number)
+        if request is None or request.version != expected_version:
+            raise StorageConflict(
+                f"requests: {ticket_number} is no longer at version {expected_version}")
+        return request
+
+    async def add_history(self, ticket_number: str, entry: HistoryEntry) -> None:
+        if ticket_number not in self._state.requests:
+            raise StorageConflict(f"request_history: no request {ticket_number}")  # the FK
+        self._state.history[ticket_number] = (*self._state.history.get(ticket_number, ()), entry)
+
+    async def history(self, ticket_number: str) -> list[HistoryEntry]:
+        # stable: entries with the same time stay in insertion order, like the id
+        return sorted(self._state.history.get(ticket_number, ()), key=lambda e: e.at)
+
+    async def search(
+        self, company_id: str, criteria: SearchCriteria
+    ) -> tuple[int, list[StoredRequest]]:
+        mine = {r.ticket_number: r for r in self._state.requests.values()
+                if r.company_id == company_id}
+        found = sorted((s for s in map(_summary, mine.values()) if matches(s, criteria)),
+                       key=newest_first, reverse=True)
+        page = found[criteria.offset:criteria.offset + criteria.page_size]
+        return len(found), [mine[s.ticket_number] for s in page]
+
+
+def _summary(request: StoredRequest) -> RequestSummary:
+    fraction = request.fraction or Fraction(json.loads(request.payload_json)["fraction"])
+    return RequestSummary(
+        ticket_number=request.ticket_number, request_reference=request.request_reference,
+        inss=request.inss, scheme=request.scheme, fraction=fraction,
+        start_date=request.start_date, end_date=request.end_date, status=request.status,
+        submitted_at=request.submitted_at,
+    )
+
+
+class FakeAttachmentRepository:
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    async def add(self, ticket_number: str, attachment: StoredAttachment, content: bytes) -> None:
+        if ticket_number not in self._state.requests:
+            raise StorageConflict(f"attachments: no request {ticket_number}")  # the FK
+        stored = self._state.attachments.get(ticket_number, ())
+        if any(a.file_name == attachment.file_name for a, _ in stored):
+            raise StorageConflict(
+                f"attachments: {ticket_number} already has {attachment.file_name!r}")
+        self._state.attachments[ticket_number] = (*stored, (attachment, bytes(content)))
+
+    async def for_request(self, ticket_number: str) -> list[StoredAttachment]:
+        return [a for a, _ in self._state.attachments.get(ticket_number, ())]
+
+
+class FakeNotificationRepository:
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    async def add(self, notification: StoredNotification) -> None:
+        if notification.notification_id in self._state.notifications:
+            raise StorageConflict(
+                f"notifications: {notification.notification_id!r} is already stored")
+        self._state.notifications[notification.notification_id] = notification
+
+    async def by_id(self, notification_id: str) -> StoredNotification | None:
+        return self._state.notifications.get(notification_id)
+
+    async def get(self, company_id: str, notification_id: str) -> StoredNotification | None:
+        found = self._state.notifications.get(notification_id)
+        return found if found is not None and found.company_id == company_id else None
+
+    async def in_state(
+        self, company_id: str, state: NotificationState
+    ) -> list[StoredNotification]:
+        found = [n for n in self._state.notifications.values()
+                 if n.company_id == company_id and n.state is state]
+        return sorted(found, key=lambda n: (n.received_at, n.notification_id))
+
+    async def decide(
+        self, notification_id: str, state: NotificationState, at: datetime, *,
+        new_start_date: date | None = None, ticket_number: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        found = self._state.notifications.get(notification_id)
+        if found is None or found.state is not NotificationState.PENDING:
+            raise StorageConflict(f"notifications: {notification_id!r} is no longer PENDING")
+        self._state.notifications[notification_id] = replace(
+            found, state=state, decided_at=at, new_start_date=new_start_date,
+            ticket_number=ticket_number, reason=reason)
+
 
 class FakeEmployerRepository:
     def __init__(self, state: FakeState) -> None:
@@ -272,7 +403,13 @@ class FakeTransaction:
         self.mandates: MandateRepository = FakeMandateRepository(state)
         self.personnel: PersonnelRepository = FakePersonnelRepository(state)
         self.requests: RequestRepository = FakeRequestRepository(state)
+        self.attachments: AttachmentRepository = FakeAttachmentRepository(state)
+        self.notifications: NotificationRepository = FakeNotificationRepository(state)
         self.employers: EmployerRepository = FakeEmployerRepository(state)
+        self.bulk: BulkRepository = FakeBulkRepository(lambda: state.bulk, clock)
+
+    async def preload(self, inbounds: Sequence[Inbound]) -> None:
+        """Everything is in memory already."""
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

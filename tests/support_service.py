@@ -52,6 +52,7 @@ class Deployment:
     authority: Account
     senders: dict[str, Account] = field(default_factory=dict)
     processes: list[ServeProcess] = field(default_factory=list)
+    settings_env: dict[str, str] = field(default_factory=dict)  # BREAKGATE_* for every process
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("BREAKGATE_")}
@@ -62,6 +63,7 @@ class Deployment:
             "BREAKGATE_HTTP_PORT": "0",
             "BREAKGATE_RELAY_GRACE_SECONDS": "2",
             "BREAKGATE_LOG_LEVEL": "INFO",
+            **self.settings_env,
             **extra,
         })
         return env
@@ -143,18 +145,23 @@ class ServeProcess:
 
 
 @contextlib.contextmanager
-def deployment(tmp_path: Path, database: str) -> Iterator[Deployment]:
-    """A fresh vhost (with the authority user) and a fresh `sqlite` or `postgresql` database."""
+def deployment(tmp_path: Path, database: str, *, env: dict[str, str] | None = None,
+               database_url: str | None = None) -> Iterator[Deployment]:
+    """A fresh vhost (with the authority user) and a fresh `sqlite` or `postgresql` database.
+    `env`: BREAKGATE_* settings for every process (CLI and serve); `database_url`: use this
+    (already created) database instead of making one."""
     base = base_amqp_url()
     require_rabbitmq(base)
     vhost = f"bg{secrets.token_hex(3)}"
     settings = Settings(amqp_url=base)
     admin = "guest"
     provisioning.create_vhost(vhost, grant=admin, settings=settings)
-    database_url = (f"sqlite+aiosqlite:///{tmp_path / 'breakgate.db'}" if database == "sqlite"
-                    else run_isolated(create_postgres_database))
+    own_database = database_url is None
+    if database_url is None:
+        database_url = (f"sqlite+aiosqlite:///{tmp_path / 'breakgate.db'}"
+                        if database == "sqlite" else run_isolated(create_postgres_database))
     dep = Deployment(vhost=vhost, admin_url=with_vhost(base, vhost), database_url=database_url,
-                     workdir=tmp_path, authority=Account("", ""))
+                     workdir=tmp_path, authority=Account("", ""), settings_env=dict(env or {}))
     try:
         if database == "postgresql":
             dep.cli("migrate")
@@ -169,7 +176,7 @@ def deployment(tmp_path: Path, database: str) -> Iterator[Deployment]:
             with contextlib.suppress(Exception):
                 provisioning.delete_sender(user, settings=settings) if user else None
         provisioning.delete_vhost(vhost, settings=settings)
-        if database == "postgresql":
+        if database == "postgresql" and own_database:
             run_isolated(lambda: drop_postgres_database(database_url))
 
 

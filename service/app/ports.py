@@ -11,9 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from service.app.envelope import Outbound
-from service.domain.codes import Environment, RequestStatus, Scheme
+from service.app.bulk_ports import BulkRepository
+from service.app.envelope import Inbound, Outbound
+from service.domain.codes import Environment, Fraction, NotificationState, RequestStatus, Scheme
+from service.domain.commands import UpdateParameters
+from service.domain.replies import HistoryEntry
 from service.domain.rules.context import EmployerProfile
+from service.domain.search import SearchCriteria
 
 # ---- stored records ---------------------------------------------------------------------------
 
@@ -67,7 +71,35 @@ class StoredRequest:
     status: RequestStatus
     version: int
     submitted_at: datetime
-    payload_json: str  # the SubmitRequest as JSON: the source of RequestDetails
+    payload_json: str  # the SubmitRequest as JSON (without attachment content): RequestDetails
+    fraction: Fraction | None = None
+
+
+@dataclass(frozen=True)
+class StoredAttachment:
+    """An attachment as RequestDetails shows it; its content is stored beside it."""
+
+    file_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StoredNotification:
+    """An employee notification (RULES 5.2). `new_start_date` once POSTPONED,
+    `ticket_number` once ACCEPTED, `reason` the refusal reason or auto-refusal code."""
+
+    notification_id: str
+    company_id: str
+    inss: str
+    payload_json: str  # the EmployeeNotification as JSON
+    state: NotificationState
+    received_at: datetime
+    decided_at: datetime | None = None
+    new_start_date: date | None = None
+    ticket_number: str | None = None
+    reason: str | None = None
 
 
 # ---- repositories -----------------------------------------------------------------------------
@@ -105,6 +137,9 @@ class MandateRepository(Protocol):
     async def revoke(self, sender: str, company_id: str, on: date) -> None: ...
     async def holds(self, sender: str, company_id: str, on: date) -> bool: ...
     async def ever_granted_for(self, company_id: str) -> bool: ...
+    async def mandated_senders(self, company_id: str, on: date) -> list[str]:
+        """Every sender holding a mandate for the employer on `on`, sorted (V-MAN-4)."""
+        ...
 
 
 class PersonnelRepository(Protocol):
@@ -115,18 +150,85 @@ class PersonnelRepository(Protocol):
 
 
 class RequestRepository(Protocol):
+    """Employer-side reads are per employer (V-MAN-2). Updates are keyed by ticket (the
+    caller has found the request through its employer, or is the authority) and guarded by
+    the version the caller read: another transaction's change in between raises
+    `StorageConflict` (the message is retried and sees the new state)."""
+
     async def add(self, request: StoredRequest) -> None: ...
     async def by_ticket(self, company_id: str, ticket_number: str) -> StoredRequest | None: ...
+    async def by_ticket_for_authority(self, ticket_number: str) -> StoredRequest | None:
+        """Any employer's request: only for the authority channel (WorkerPartCompleted,
+        Decision), which is not an employer's tenant."""
+        ...
     async def overlapping(
         self, company_id: str, inss: str, scheme: Scheme, start: date, end: date | None
     ) -> list[StoredRequest]: ...
+    async def for_worker(self, company_id: str, inss: str, scheme: Scheme) -> list[StoredRequest]:
+        """Every request of the employer, worker and scheme, whatever its status, by start
+        date (V-MSG-4, V-CAP-1, V-DUR-5)."""
+        ...
+    async def update_status(
+        self, ticket_number: str, status: RequestStatus, version: int, expected_version: int
+    ) -> None: ...
+    async def set_end_date(
+        self, ticket_number: str, end_date: date | None, payload_json: str,
+        expected_version: int,
+    ) -> None:
+        """ModifyRequest: the new end date, and the stored SubmitRequest that carries it."""
+        ...
+    async def add_history(self, ticket_number: str, entry: HistoryEntry) -> None: ...
+    async def history(self, ticket_number: str) -> list[HistoryEntry]:
+        """Stored changes, oldest first (the submission itself is not a stored entry)."""
+        ...
+    async def search(
+        self, company_id: str, criteria: SearchCriteria
+    ) -> tuple[int, list[StoredRequest]]:
+        """(every match, this page): submitted on or after `criteria.submitted_from`
+        (Europe/Brussels days), newest first (submitted_at, then ticket number)."""
+        ...
     async def count(self) -> int: ...
+
+
+class AttachmentRepository(Protocol):
+    """Attachments of a request, by ticket (found through its employer first); a file name
+    is unique per request (StorageConflict)."""
+
+    async def add(self, ticket_number: str, attachment: StoredAttachment, content: bytes) -> None:
+        ...
+    async def for_request(self, ticket_number: str) -> list[StoredAttachment]:
+        """In the order they were added."""
+        ...
+
+
+class NotificationRepository(Protocol):
+    """Employee notifications. `get` and `in_state` are per employer (V-MAN-2); `by_id` is
+    for the authority channel (V-NTF-2: a NotificationId is unique across employers)."""
+
+    async def add(self, notification: StoredNotification) -> None: ...
+    async def by_id(self, notification_id: str) -> StoredNotification | None: ...
+    async def get(self, company_id: str, notification_id: str) -> StoredNotification | None: ...
+    async def in_state(
+        self, company_id: str, state: NotificationState
+    ) -> list[StoredNotification]:
+        """Oldest first (received_at, then id)."""
+        ...
+    async def decide(
+        self, notification_id: str, state: NotificationState, at: datetime, *,
+        new_start_date: date | None = None, ticket_number: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """PENDING -> `state`; `StorageConflict` when it is no longer PENDING."""
+        ...
 
 
 class EmployerRepository(Protocol):
     async def profile(self, company_id: str) -> EmployerProfile | None: ...
     async def registered_noss(self, company_id: str) -> str | None: ...
     async def record_noss(self, company_id: str, noss: str) -> None: ...
+    async def save_parameters(self, parameters: UpdateParameters, reference_year: int) -> None:
+        """Replaces every parameter; the headcount is stored for `reference_year` (V-PAR-6)."""
+        ...
 
 
 class Transaction(Protocol):
@@ -139,9 +241,17 @@ class Transaction(Protocol):
     mandates: MandateRepository
     personnel: PersonnelRepository
     requests: RequestRepository
+    attachments: AttachmentRepository
+    notifications: NotificationRepository
     employers: EmployerRepository
+    bulk: BulkRepository
 
     def savepoint(self) -> AbstractAsyncContextManager[None]: ...
+
+    async def preload(self, inbounds: Sequence[Inbound]) -> None:
+        """A hint: read in a few statements what this batch will look up (inbox entries,
+        workers' personnel periods and requests). Adapters may do nothing."""
+        ...
 
 
 class UnitOfWork(Protocol):

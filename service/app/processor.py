@@ -23,6 +23,7 @@ from service.domain.anomalies import Severity, anomaly
 from service.domain.commands import Command, EmployerMessage
 from service.domain.parameters import LegalParameters
 from service.domain.rules.stateful import v_lcy_4_same_reference_other_content
+from service.faults import crashpoint
 
 
 class MessageProcessor:
@@ -44,7 +45,13 @@ class MessageProcessor:
         """Raises StorageUnavailable when the database cannot be reached: nothing of the
         batch is committed then, and the caller retries the whole batch later."""
         async with self._uow.begin() as tx:
+            await tx.preload(inbounds)
             return [await self._isolated(tx, inbound) for inbound in inbounds]
+
+    async def process_in(self, tx: Transaction, inbound: Inbound) -> MessageResult:
+        """One message inside a transaction the caller owns (the bulk worker marks its items
+        done in the same one). Its own savepoint, as in a batch."""
+        return await self._isolated(tx, inbound)
 
     async def _isolated(self, tx: Transaction, inbound: Inbound) -> MessageResult:
         try:
@@ -76,6 +83,7 @@ class MessageProcessor:
             content_sha256=content_sha,
             reply_message_ids=tuple(m.message_id for m in outcome.outbound),
         ))
+        crashpoint("after_inbox_insert")
         return Answered(outcome.outbound)
 
     async def _decide(self, hc: HandlerContext, inbound: Inbound) -> tuple[Outcome, str]:

@@ -66,12 +66,27 @@ class OutboundFactory:
             environment=envelope.environment,
         )
 
+    def to_sender(self, cause: Envelope, sender: str, model: object, kind: str) -> Outbound:
+        """A message for a sender that is not the reply to its own message (a StatusUpdate,
+        V-MAN-4): to its durable reply queue, through `breakgate.replies` with its user as
+        routing key, never to a per-message `reply_to`; correlation_id = the message_id of
+        the message that caused it (CONTRACT.md section 1)."""
+        return Outbound(
+            exchange=REPLIES_EXCHANGE,
+            routing_key=sender,
+            message_id=stable_message_id(cause.sender, cause.message_id, kind),
+            correlation_id=cause.message_id,
+            message_type=type(model).__name__,
+            body=self._renderer.render(model),
+            environment=cause.environment,
+        )
+
     @staticmethod
     def rerouted(stored: Outbound, envelope: Envelope) -> Outbound:
         """A stored reply re-published for a redelivery goes where the redelivery asks (its
         `reply_to` may be a new direct reply-to token); same message_id, same content."""
-        if stored.exchange not in ("", REPLIES_EXCHANGE):
-            return stored  # events and authority messages keep their route
+        if stored.message_id != stable_message_id(envelope.sender, envelope.message_id, "reply"):
+            return stored  # events, authority messages and status updates keep their route
         return replace(stored, **_reply_route(envelope))
 
     @staticmethod

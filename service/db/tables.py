@@ -189,6 +189,11 @@ notifications = Table(
     Column("state", String(16), nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("decided_at", UtcDateTime, nullable=True),
+    # 0002: what the decision set (POSTPONED: new start date; ACCEPTED: ticket; REFUSED:
+    # the reason code; AUTO_REFUSED: the anomaly code)
+    Column("new_start_date", Date, nullable=True),
+    Column("ticket_number", String(32), nullable=True),
+    Column("reason", String(32), nullable=True),
     Index("ix_notifications_company_id_state", "company_id", "state"),
 )
 
@@ -235,4 +240,61 @@ ticket_counters = Table(
     Column("year", Integer, nullable=False),
     Column("value", BigInteger, nullable=False),
     PrimaryKeyConstraint("environment", "year"),
+)
+
+# ---- bulk files (0003) -------------------------------------------------------------------------
+
+bulk_files = Table(
+    "bulk_files",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sender", String, nullable=False),
+    Column("file_reference", String, nullable=False),  # the logical file: no parts suffix
+    Column("environment", String(1), nullable=False),
+    Column("parts_expected", Integer, nullable=False),
+    Column("parts_received", Integer, nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("correlation_id", String, nullable=False),  # part 1's: the BulkResult carries it
+    Column("created_at", UtcDateTime, nullable=False),
+    # Refused files are never stored and test files are deleted once answered, so this is
+    # "unique among accepted files" (V-MSG-3).
+    UniqueConstraint("sender", "file_reference"),
+    Index("ix_bulk_files_status", "status"),
+    # ids are never reused (items' inbox message ids are built from them), even after a
+    # test file is deleted.
+    sqlite_autoincrement=True,
+)
+
+bulk_parts = Table(
+    "bulk_parts",
+    metadata,
+    Column("file_id", Id, ForeignKey("bulk_files.id", ondelete="CASCADE"), nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("message_id", String, nullable=False),
+    Column("correlation_id", String, nullable=False),
+    Column("item_count", Integer, nullable=False),
+    # False from the part's acceptance until all its items are stored (in several
+    # transactions, so a 50,000-item part never holds the database for long).
+    Column("filled", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("file_id", "part"),
+    Index("ix_bulk_parts_message_id", "message_id"),
+)
+
+bulk_items = Table(
+    "bulk_items",
+    metadata,
+    Column("file_id", Id, ForeignKey("bulk_files.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),  # the item's root: SubmitRequest, ...
+    Column("request_reference", String, nullable=False),
+    Column("check_key", Text, nullable=True),  # JSON of what V-BLK-4 compares
+    Column("payload", Text, nullable=False),  # the command as JSON
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("result", Text, nullable=True),  # the ItemResult as JSON, once DONE
+    PrimaryKeyConstraint("file_id", "seq"),
+    Index("ix_bulk_items_file_id_status_seq", "file_id", "status", "seq"),
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from service.domain.anomalies import Anomaly
+from service.domain.anomalies import Anomaly, Messages
 from service.domain.codes import (
     Action,
     Fraction,
@@ -35,12 +35,54 @@ class Ticket(Model):
 
 
 class Acknowledgement(Model):
+    """"Changes made": `messages` says which in EN/FR/NL (`changes_made(action)`); the
+    warnings of the accepted message travel in `anomalies`."""
+
     request_reference: str
     ticket_number: str | None = None
     action: Action
     at: datetime
-    message: str
+    messages: Messages
     anomalies: tuple[Anomaly, ...] = ()
+
+
+#: The "Changes made" text of each Action, in the three languages every reply carries.
+CHANGES_MADE: dict[Action, Messages] = {
+    Action.CANCELLED: Messages(
+        en="Changes made: the request was cancelled.",
+        fr="Modifications effectuées : la demande a été annulée.",
+        nl="Wijzigingen doorgevoerd: de aanvraag werd geannuleerd.",
+    ),
+    Action.MODIFIED: Messages(
+        en="Changes made: the end date was changed.",
+        fr="Modifications effectuées : la date de fin a été modifiée.",
+        nl="Wijzigingen doorgevoerd: de einddatum werd gewijzigd.",
+    ),
+    Action.ATTACHMENT_ADDED: Messages(
+        en="Changes made: the attachment was added.",
+        fr="Modifications effectuées : la pièce jointe a été ajoutée.",
+        nl="Wijzigingen doorgevoerd: de bijlage werd toegevoegd.",
+    ),
+    Action.POSTPONED: Messages(
+        en="Changes made: the notification was postponed.",
+        fr="Modifications effectuées : la notification a été reportée.",
+        nl="Wijzigingen doorgevoerd: de melding werd uitgesteld.",
+    ),
+    Action.REFUSED: Messages(
+        en="Changes made: the notification was refused.",
+        fr="Modifications effectuées : la notification a été refusée.",
+        nl="Wijzigingen doorgevoerd: de melding werd geweigerd.",
+    ),
+    Action.PARAMETERS_UPDATED: Messages(
+        en="Changes made: the parameters were updated.",
+        fr="Modifications effectuées : les paramètres ont été mis à jour.",
+        nl="Wijzigingen doorgevoerd: de parameters werden bijgewerkt.",
+    ),
+}
+
+
+def changes_made(action: Action) -> Messages:
+    return CHANGES_MADE[action]
 
 
 class Rejection(Model):
@@ -143,6 +185,17 @@ class StatusUpdate(Model):
     version: int | None = None
 
 
+class NotificationUpdate(Model):
+    """A notification changed state: the `notification.<STATE>` event on breakgate.events.
+    Pseudonymous like StatusUpdate (no INSS); `ticket_number` once ACCEPTED."""
+
+    notification_id: str
+    employer: CompanyRef
+    state: NotificationState
+    changed_at: datetime
+    ticket_number: str | None = None
+
+
 # ---- what the authority must know (breakgate.authority.out) ---------------------------------
 
 
@@ -165,8 +218,10 @@ class RequestCancelled(Model):
 
 
 class RequestModified(Model):
+    """`new_end_date` None: the attachments changed (RULES 5.1 R4), not the period."""
+
     ticket_number: str
-    new_end_date: date
+    new_end_date: date | None = None
     at: datetime
 
 
@@ -191,5 +246,6 @@ Reply = (
     | BulkReceipt
     | BulkResult
     | StatusUpdate
+    | NotificationUpdate
 )
 AuthorityEvent = RequestSubmitted | RequestCancelled | RequestModified | NotificationDecided

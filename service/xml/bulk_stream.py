@@ -4,8 +4,11 @@
 minimal BulkFile envelope so the bulk XSD applies unchanged and anomaly paths read
 `/BulkFile/Item[@seq="N"]/...`, then turned into its command and dropped from the tree.
 A fault of the file itself (syntax, DOCTYPE, root, depth) ends the stream with one outcome
-whose `seq` is None. What only the whole file shows (schemaVersion, FileReference, item
-count) is the intake's check of the file as a whole, made before its items are processed.
+whose `seq` is None. What only the whole file shows (schemaVersion, FileReference, elements
+other than items, item count) is the intake's check of the file as a whole: pass a
+`BulkHeader` and the stream also reads the FileReference into it and, at the end, validates
+the file's skeleton (the root with everything but its items, and one stand-in item where the
+first one was) against the same XSD, ending with a `seq` None outcome when it fails.
 """
 
 from __future__ import annotations
@@ -20,7 +23,13 @@ from service.domain.anomalies import Anomaly
 from service.domain.commands import BulkItemCommand
 from service.xml import problems
 from service.xml.employer_readers import bulk_item
-from service.xml.parser import LIMIT_ERRORS, ExternalAccessDenied, deny_all_resolver
+from service.xml.parser import (
+    _VERSION,
+    LIMIT_ERRORS,
+    NAMESPACE,
+    ExternalAccessDenied,
+    deny_all_resolver,
+)
 from service.xml.prolog import check_prolog
 from service.xml.reading import content, q
 from service.xml.registry import SchemaRegistry
@@ -34,6 +43,13 @@ class Readable(Protocol):
     """Any binary file-like: an open file, a BytesIO, a spooled AMQP body."""
 
     def read(self, size: int = -1, /) -> bytes: ...
+
+
+@dataclass
+class BulkHeader:
+    """Filled while streaming: the FileReference as written (None when there is none)."""
+
+    file_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,8 @@ class _HeadThenRest:
 
 
 def iter_bulk_items(
-    source: Readable, registry: SchemaRegistry, *, max_depth: int
+    source: Readable, registry: SchemaRegistry, *, max_depth: int,
+    header: BulkHeader | None = None,
 ) -> Iterator[BulkItemOutcome]:
     head = source.read(_HEAD_BYTES)
     refused = check_prolog(head)
@@ -72,7 +89,7 @@ def iter_bulk_items(
     )
     events.resolvers.add(deny_all_resolver())
     try:
-        yield from _items(events, registry, max_depth)
+        yield from _items(events, registry, max_depth, header)
     except ExternalAccessDenied:
         yield BulkItemOutcome(None, None, (problems.dtd_forbidden(),))
     except etree.XMLSyntaxError as error:
@@ -84,9 +101,12 @@ def iter_bulk_items(
 
 
 def _items(
-    events: etree.iterparse, registry: SchemaRegistry, max_depth: int
+    events: etree.iterparse, registry: SchemaRegistry, max_depth: int,
+    header: BulkHeader | None = None,
 ) -> Iterator[BulkItemOutcome]:
     depth, file_reference = 0, "-"
+    root: etree._Element | None = None
+    stand_in = False
     for event, element in events:
         if event == "start":
             depth += 1
@@ -94,13 +114,37 @@ def _items(
             if refused is not None:
                 yield BulkItemOutcome(None, None, (refused,))
                 return
+            root = element if depth == 1 else root
             continue
         depth -= 1
         if depth == 1 and element.tag == q("FileReference"):
             file_reference = content(element).strip() or "-"
+            if header is not None and header.file_reference is None:
+                header.file_reference = content(element).strip()
         elif depth == 1 and element.tag == q("Item"):
+            if header is not None and not stand_in:
+                element.addprevious(_stand_in_item())
+                stand_in = True
             yield _item_outcome(element, file_reference, registry)
             _forget(element)
+    if header is not None and root is not None:
+        skeleton = registry.validate(root)
+        if skeleton:
+            yield BulkItemOutcome(None, None, skeleton)
+
+
+def _stand_in_item() -> etree._Element:
+    """A valid item, so the skeleton's own faults are the only ones found."""
+    item = etree.Element(q("Item"), seq="1")
+    cancel = etree.SubElement(item, q("CancelRequest"))
+    for name, text in (("RequestReference", "x"), ("Employer", None), ("TicketNumber", "x"),
+                       ("Confirm", "true")):
+        child = etree.SubElement(cancel, q(name))
+        if text is None:
+            etree.SubElement(child, q("CompanyID")).text = "x"
+        else:
+            child.text = text
+    return item
 
 
 def _refuse_start(element: etree._Element, depth: int, max_depth: int) -> Anomaly | None:
@@ -111,7 +155,11 @@ def _refuse_start(element: etree._Element, depth: int, max_depth: int) -> Anomal
         if element.getroottree().docinfo.doctype:  # type: ignore[attr-defined]
             return problems.dtd_forbidden()
         if element.tag != q("BulkFile"):
-            return problems.unexpected_root(etree.QName(element).localname)
+            qname = etree.QName(element)
+            namespace = qname.namespace or ""
+            if namespace != NAMESPACE and _VERSION.fullmatch(namespace):
+                return problems.unknown_major_version(qname.localname, namespace)
+            return problems.unexpected_root(qname.localname)
     return None
 
 

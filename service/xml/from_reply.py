@@ -12,39 +12,9 @@ from typing import Any
 from lxml import etree
 
 from service.domain import replies as r
-from service.domain.codes import Action
 from service.domain.commands import CompanyRef, SubmitRequest
 from service.xml import writing as w
 from service.xml.writing import add, group, opt
-
-# The "Changes made" text of each Action in French and Dutch; English is the model's own
-# message (Acknowledgement carries one text; the contract wants three).
-_CHANGES_MADE: dict[Action, tuple[str, str]] = {
-    Action.CANCELLED: (
-        "Modifications effectuées : la demande a été annulée.",
-        "Wijzigingen doorgevoerd: de aanvraag werd geannuleerd.",
-    ),
-    Action.MODIFIED: (
-        "Modifications effectuées : la date de fin a été modifiée.",
-        "Wijzigingen doorgevoerd: de einddatum werd gewijzigd.",
-    ),
-    Action.ATTACHMENT_ADDED: (
-        "Modifications effectuées : la pièce jointe a été ajoutée.",
-        "Wijzigingen doorgevoerd: de bijlage werd toegevoegd.",
-    ),
-    Action.POSTPONED: (
-        "Modifications effectuées : la notification a été reportée.",
-        "Wijzigingen doorgevoerd: de melding werd uitgesteld.",
-    ),
-    Action.REFUSED: (
-        "Modifications effectuées : la notification a été refusée.",
-        "Wijzigingen doorgevoerd: de melding werd geweigerd.",
-    ),
-    Action.PARAMETERS_UPDATED: (
-        "Modifications effectuées : les paramètres ont été mis à jour.",
-        "Wijzigingen doorgevoerd: de parameters werden bijgewerkt.",
-    ),
-}
 
 
 def _ticket(m: r.Ticket, e: etree._Element) -> None:
@@ -56,13 +26,12 @@ def _ticket(m: r.Ticket, e: etree._Element) -> None:
 
 
 def _acknowledgement(m: r.Acknowledgement, e: etree._Element) -> None:
-    # Acknowledgement has no Anomaly in replies.xsd: warnings cannot travel on it yet.
     add(e, "RequestReference", m.request_reference)
     opt(e, "TicketNumber", m.ticket_number)
     add(e, "Action", m.action)
     add(e, "At", m.at)
-    fr, nl = _CHANGES_MADE[m.action]
-    w.messages(e, m.message, fr, nl)
+    w.messages(e, m.messages.en, m.messages.fr, m.messages.nl)
+    w.anomalies(e, m.anomalies)
 
 
 def _rejection(m: r.Rejection, e: etree._Element) -> None:
@@ -195,6 +164,14 @@ def _status_update(m: r.StatusUpdate, e: etree._Element) -> None:
     opt(e, "Version", m.version)
 
 
+def _notification_update(m: r.NotificationUpdate, e: etree._Element) -> None:
+    add(e, "NotificationId", m.notification_id)
+    _company(e, m.employer)
+    add(e, "State", m.state)
+    add(e, "ChangedAt", m.changed_at)
+    opt(e, "TicketNumber", m.ticket_number)
+
+
 def _request_submitted(m: r.RequestSubmitted, e: etree._Element) -> None:
     add(e, "TicketNumber", m.ticket_number)
     _company(e, m.employer)
@@ -215,7 +192,7 @@ def _request_cancelled(m: r.RequestCancelled, e: etree._Element) -> None:
 
 def _request_modified(m: r.RequestModified, e: etree._Element) -> None:
     add(e, "TicketNumber", m.ticket_number)
-    add(e, "NewEndDate", m.new_end_date)
+    opt(e, "NewEndDate", m.new_end_date)
     add(e, "At", m.at)
 
 
@@ -240,6 +217,7 @@ _RENDERERS: dict[type[Any], Callable[[Any, etree._Element], None]] = {
     r.BulkReceipt: _bulk_receipt,
     r.BulkResult: _bulk_result,
     r.StatusUpdate: _status_update,
+    r.NotificationUpdate: _notification_update,
     r.RequestSubmitted: _request_submitted,
     r.RequestCancelled: _request_cancelled,
     r.RequestModified: _request_modified,

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from service.app.envelope import Outbound
 from service.app.ports import InboxEntry, StoredRequest
-from service.domain.codes import Environment, RequestStatus, Scheme
+from service.domain.codes import Environment, Fraction, RequestStatus, Scheme
 
 SENDER = "bureau-a"
 OTHER_SENDER = "bureau-b"
@@ -62,6 +62,7 @@ def stored_request(
         "version": 1,
         "submitted_at": datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC),
         "payload_json": json.dumps({"fraction": "HALF", "request_reference": f"REF-{ticket}"}),
+        "fraction": Fraction.HALF,
     }
     values.update(changes)
     return StoredRequest(**values)  # type: ignore[arg-type]

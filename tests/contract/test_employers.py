@@ -58,11 +58,10 @@ async def test_a_failed_savepoint_forgets_its_noss(uow: UnitOfWork) -> None:
 
 
 async def test_parameters_make_the_profile_and_keep_headcounts_per_year(uow: UnitOfWork) -> None:
-    # save_parameters is not in the port yet: proposed for the UpdateParameters handler
     async with uow.begin() as tx:
         await tx.employers.record_noss(COMPANY, "01234567")
         assert await tx.employers.profile(COMPANY) is None
-        await tx.employers.save_parameters(parameters(headcount=12), 2025)  # type: ignore[attr-defined]
+        await tx.employers.save_parameters(parameters(headcount=12), 2025)
         assert await tx.employers.profile(COMPANY) == EmployerProfile(
             sector=Sector.PRIVATE, headcounts={2025: 12}, accepts_notifications=True
         )
@@ -71,8 +70,8 @@ async def test_parameters_make_the_profile_and_keep_headcounts_per_year(uow: Uni
             sector=Sector.PRIVATE, headcounts={2025: 12}, accepts_notifications=True
         )
         update = parameters(headcount=30, accepts=False, sector=Sector.EDUCATION)
-        await tx.employers.save_parameters(update, 2026)  # type: ignore[attr-defined]
-        await tx.employers.save_parameters(parameters(headcount=31), 2026)  # type: ignore[attr-defined]
+        await tx.employers.save_parameters(update, 2026)
+        await tx.employers.save_parameters(parameters(headcount=31), 2026)
     async with uow.begin() as tx:
         assert await tx.employers.profile(COMPANY) == EmployerProfile(
             sector=Sector.PRIVATE, headcounts={2025: 12, 2026: 31}, accepts_notifications=True

@@ -76,3 +76,18 @@ async def test_holds_sees_the_grants_and_revocations_of_its_transaction(uow: Uni
         assert await tx.mandates.holds(SENDER, COMPANY, on)
         await tx.mandates.revoke(SENDER, COMPANY, date(2026, 5, 1))
         assert not await tx.mandates.holds(SENDER, COMPANY, on)
+
+
+async def test_mandated_senders_are_those_holding_a_mandate_on_the_day(uow: UnitOfWork) -> None:
+    async with uow.begin() as tx:
+        await tx.mandates.grant(Mandate(OTHER_SENDER, COMPANY, date(2026, 1, 1), None))
+        await tx.mandates.grant(Mandate(SENDER, COMPANY, date(2026, 1, 1), date(2026, 6, 30)))
+        await tx.mandates.grant(Mandate(SENDER, COMPANY, date(2027, 1, 1), None))
+        await tx.mandates.grant(Mandate("bureau-c", OTHER_COMPANY, date(2026, 1, 1), None))
+    async with uow.begin() as tx:
+        assert await tx.mandates.mandated_senders(COMPANY, date(2026, 3, 1)) == [
+            SENDER, OTHER_SENDER]  # sorted: bureau-a, bureau-b
+        assert await tx.mandates.mandated_senders(COMPANY, date(2026, 7, 1)) == [OTHER_SENDER]
+        assert await tx.mandates.mandated_senders(COMPANY, date(2027, 7, 1)) == [
+            SENDER, OTHER_SENDER]
+        assert await tx.mandates.mandated_senders("0100000169", date(2026, 3, 1)) == []

@@ -17,7 +17,7 @@ from service.domain.rules import evaluate
 from service.domain.rules.context import RuleContext
 
 
-def _parked_if_blocking(hc: HandlerContext, command: object) -> Outcome | None:
+def parked_if_blocking(hc: HandlerContext, command: object) -> Outcome | None:
     ctx = RuleContext(processing_date=hc.today, parameters=hc.parameters, offline=True)
     found: list[Anomaly] = blocking(evaluate(command, ctx))  # type: ignore[arg-type]
     if not found:
@@ -27,7 +27,7 @@ def _parked_if_blocking(hc: HandlerContext, command: object) -> Outcome | None:
 
 
 async def handle_grant_mandate(cmd: GrantMandate, hc: HandlerContext) -> Outcome:
-    if parked := _parked_if_blocking(hc, cmd):
+    if parked := parked_if_blocking(hc, cmd):
         return parked
     await hc.tx.mandates.grant(Mandate(cmd.sender, cmd.employer.company_id,
                                        cmd.valid_from, cmd.valid_to))
@@ -37,7 +37,7 @@ async def handle_grant_mandate(cmd: GrantMandate, hc: HandlerContext) -> Outcome
 async def handle_revoke_mandate(cmd: RevokeMandate, hc: HandlerContext) -> Outcome:
     """A revocation ends the mandate on its date (V-MAN-1): from ValidFrom on it no longer
     holds."""
-    if parked := _parked_if_blocking(hc, cmd):
+    if parked := parked_if_blocking(hc, cmd):
         return parked
     last_day = cmd.valid_from - timedelta(days=1)
     await hc.tx.mandates.revoke(cmd.sender, cmd.employer.company_id, last_day)
@@ -46,7 +46,7 @@ async def handle_revoke_mandate(cmd: RevokeMandate, hc: HandlerContext) -> Outco
 
 async def handle_dimona(cmd: DimonaDeclaration, hc: HandlerContext) -> Outcome:
     """Upsert keyed on (employer, INSS, EntryDate) (V-PFL-5)."""
-    if parked := _parked_if_blocking(hc, cmd):
+    if parked := parked_if_blocking(hc, cmd):
         return parked
     await hc.tx.personnel.upsert(EmploymentPeriod(
         company_id=cmd.employer.company_id, inss=cmd.worker.inss,

@@ -12,12 +12,15 @@ from service.db.repositories.registry import (
     SqlPersonnelRepository,
 )
 from service.db.repositories.requests import SqlRequestRepository
+from service.db.repositories.workflow import SqlAttachmentRepository, SqlNotificationRepository
 
 __all__ = [
     "Clock",
+    "SqlAttachmentRepository",
     "SqlEmployerRepository",
     "SqlInboxRepository",
     "SqlMandateRepository",
+    "SqlNotificationRepository",
     "SqlOutboxRepository",
     "SqlPersonnelRepository",
     "SqlRequestRepository",

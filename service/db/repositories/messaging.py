@@ -16,14 +16,13 @@ from service.app.envelope import Outbound
 from service.app.errors import StorageConflict
 from service.app.ports import InboxEntry, OutboxRow
 from service.db.errors import translate_errors
-from service.db.repositories._sql import Clock, insert_ignoring_duplicates
+from service.db.repositories._sql import Clock
 from service.db.repositories.state import TransactionState
 from service.db.tables import inbox, outbox, ticket_counters
 from service.domain.codes import Environment
 
 # ---- inbox -------------------------------------------------------------------------------------
 
-_INBOX_ADD = insert_ignoring_duplicates(inbox)
 _INBOX_COLUMNS = (
     inbox.c.sender,
     inbox.c.message_id,
@@ -50,21 +49,39 @@ def _inbox_entry(row: Row[*tuple[Any, ...]]) -> InboxEntry:
 
 
 class SqlInboxRepository:
-    """Both unique keys are database constraints: a concurrent worker's copy of the same
-    message loses with `StorageConflict`, whichever commits first."""
+    """Both unique keys are database constraints. Entries are written at commit with the rest
+    of the batch (see `state`); reads see them before. A copy of the same message committed
+    meanwhile by another worker fails the commit with `StorageConflict`."""
 
-    def __init__(self, connection: AsyncConnection, clock: Clock) -> None:
+    def __init__(self, connection: AsyncConnection, clock: Clock,
+                 state: TransactionState) -> None:
         self._connection = connection
         self._clock = clock
+        self._state = state
 
     async def by_message_id(self, sender: str, message_id: str) -> InboxEntry | None:
+        pending = self._state.inbox.records.get(_key(sender, message_id))
+        if pending is not None:
+            return pending
+        if (sender, message_id) in self._state.known_inbox_ids:
+            return self._state.known_inbox_ids[(sender, message_id)]
         return await self._one(_INBOX_BY_MESSAGE_ID, sender, message_id)
 
     async def by_reference(self, sender: str, request_reference: str) -> InboxEntry | None:
+        pending = self._state.inbox_reference(sender, request_reference)
+        if pending is not None:
+            return pending
+        if (sender, request_reference) in self._state.known_inbox_refs:
+            return self._state.known_inbox_refs[(sender, request_reference)]
         return await self._one(_INBOX_BY_REFERENCE, sender, request_reference)
 
     async def add(self, entry: InboxEntry) -> None:
-        values = {
+        clash = await self.by_message_id(entry.sender, entry.message_id)
+        if clash is None and entry.request_reference is not None:
+            clash = await self.by_reference(entry.sender, entry.request_reference)
+        if clash is not None:
+            raise StorageConflict("inbox: this message or request reference is already stored")
+        row = {
             "sender": entry.sender,
             "message_id": entry.message_id,
             "request_reference": entry.request_reference,
@@ -72,17 +89,17 @@ class SqlInboxRepository:
             "reply_message_ids": json.dumps(list(entry.reply_message_ids)),
             "created_at": self._clock(),
         }
-        statement = _INBOX_ADD[self._connection.dialect.name]
-        with translate_errors:
-            result = await self._connection.execute(statement, values)
-        if result.rowcount == 0:
-            raise StorageConflict("inbox: this message or request reference is already stored")
+        self._state.inbox.add(_key(entry.sender, entry.message_id), entry, row)
 
     async def _one(self, statement: Any, sender: str, key: str) -> InboxEntry | None:
         with translate_errors:
             result = await self._connection.execute(statement, {"sender": sender, "key": key})
         row = result.first()
         return None if row is None else _inbox_entry(row)
+
+
+def _key(sender: str, message_id: str) -> str:
+    return f"{sender}\0{message_id}"
 
 
 # ---- outbox ------------------------------------------------------------------------------------

@@ -40,6 +40,16 @@ _MANDATE_HOLDS = select(
     )
 )
 _MANDATE_EVER = select(exists().where(mandates.c.company_id == bindparam("company_id")))
+_MANDATED_SENDERS = (
+    select(mandates.c.sender)
+    .distinct()
+    .where(
+        mandates.c.company_id == bindparam("company_id"),
+        mandates.c.valid_from <= bindparam("on"),
+        or_(mandates.c.valid_to.is_(None), mandates.c.valid_to >= bindparam("on")),
+    )
+    .order_by(mandates.c.sender)
+)
 
 
 class SqlMandateRepository:
@@ -85,6 +95,13 @@ class SqlMandateRepository:
             result = await self._connection.execute(_MANDATE_EVER, {"company_id": company_id})
         return bool(result.scalar())
 
+    async def mandated_senders(self, company_id: str, on: date) -> list[str]:
+        with translate_errors:
+            result = await self._connection.execute(
+                _MANDATED_SENDERS, {"company_id": company_id, "on": on}
+            )
+        return [str(sender) for sender in result.scalars()]
+
 
 # ---- personnel file ----------------------------------------------------------------------------
 
@@ -111,8 +128,9 @@ class SqlPersonnelRepository:
     """Upsert keyed on (employer, INSS, EntryDate) (V-PFL-5): a later declaration for the same
     entry replaces its exit date and names."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, state: TransactionState) -> None:
         self._connection = connection
+        self._state = state
 
     async def upsert(self, period: EmploymentPeriod) -> None:
         values = {
@@ -127,6 +145,9 @@ class SqlPersonnelRepository:
             await self._connection.execute(_PERSONNEL_UPSERT[self._connection.dialect.name], values)
 
     async def periods(self, company_id: str, inss: str) -> list[EmploymentPeriod]:
+        preloaded = self._state.personnel.get((company_id, inss))
+        if preloaded is not None:
+            return list(preloaded)
         with translate_errors:
             result = await self._connection.execute(
                 _PERSONNEL_PERIODS, {"company_id": company_id, "inss": inss}
@@ -223,8 +244,8 @@ class SqlEmployerRepository:
         return row
 
     async def save_parameters(self, parameters: UpdateParameters, reference_year: int) -> None:
-        """Not in the port yet (UpdateParameters, V-PAR-6): replaces every parameter and
-        stores the headcount for `reference_year` (the update year - 1, by the rule)."""
+        """UpdateParameters (V-PAR-6): replaces every parameter and stores the headcount for
+        `reference_year` (the update year - 1, by the rule)."""
         company_id = parameters.employer.company_id
         values = {
             "company_id": company_id,

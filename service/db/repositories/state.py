@@ -31,15 +31,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from service.app.envelope import Outbound
-from service.app.ports import StoredRequest
+from service.app.ports import EmploymentPeriod, InboxEntry, StoredRequest
 from service.db.errors import translate_errors
-from service.db.tables import outbox, requests, ticket_counters
+from service.db.tables import inbox, outbox, requests, ticket_counters
 
 R = TypeVar("R")
 CounterKey = tuple[str, int]  # (environment, year)
 MandateKey = tuple[str, str, date]  # (sender, company_id, on)
 
 _INSERT_REQUESTS = insert(requests)
+# A plain INSERT: a copy of the same message committed meanwhile by another worker makes the
+# whole batch fail with StorageConflict (the consumer then retries it message by message).
+_INSERT_INBOX = insert(inbox)
 _INSERT_OUTBOX = insert(outbox)
 _WRITE_COUNTER = (
     update(ticket_counters)
@@ -64,6 +67,7 @@ class Mark:
     counters: dict[CounterKey, tuple[int, int]]
     requests: tuple[int, int]  # (rows added, rows written) when the savepoint opened
     outbox: tuple[int, int]
+    inbox: tuple[int, int]
 
 
 @dataclass
@@ -81,6 +85,14 @@ class Inserts(Generic[R]):
 
     def unwritten(self) -> list[R]:
         return list(self.records.values())[self.written :]
+
+    def unwritten_record(self, key: str) -> R | None:
+        """The record of `key` while its row is still held back; once written, the database
+        has the truth (it may have been updated since)."""
+        record = self.records.get(key)
+        if record is None or self.written == 0:
+            return record
+        return record if key in list(self.records)[self.written :] else None
 
     def position(self) -> tuple[int, int]:
         return len(self.rows), self.written
@@ -107,19 +119,45 @@ class TransactionState:
     outbox: Inserts[Outbound] = field(default_factory=Inserts)  # by message id
     employers: dict[str, EmployerRow | None] = field(default_factory=dict)
     mandates: dict[MandateKey, bool] = field(default_factory=dict)
+    inbox: Inserts[InboxEntry] = field(default_factory=Inserts)  # by "sender\0message_id"
+    # Preloaded committed rows (repositories.preload); None = known to be absent.
+    known_inbox_ids: dict[tuple[str, str], InboxEntry | None] = field(default_factory=dict)
+    known_inbox_refs: dict[tuple[str, str], InboxEntry | None] = field(default_factory=dict)
+    personnel: dict[tuple[str, str], list[EmploymentPeriod]] = field(default_factory=dict)
+    worker_requests: dict[tuple[str, str], list[StoredRequest]] = field(default_factory=dict)
 
     def mark(self) -> Mark:
-        return Mark(dict(self.counters), self.requests.position(), self.outbox.position())
+        return Mark(dict(self.counters), self.requests.position(), self.outbox.position(),
+                    self.inbox.position())
 
     def rollback_to(self, mark: Mark) -> None:
         self.counters = dict(mark.counters)
         self.requests.rollback_to(mark.requests)
         self.outbox.rollback_to(mark.outbox)
+        self.inbox.rollback_to(mark.inbox)
         self.employers.clear()
         self.mandates.clear()
 
+    def inbox_reference(self, sender: str, reference: str) -> InboxEntry | None:
+        """This transaction's own inbox entry for a RequestReference, if any."""
+        for entry in reversed(self.inbox.unwritten()):
+            if entry.sender == sender and entry.request_reference == reference:
+                return entry
+        return None
+
+    def forget_preloaded(self) -> None:
+        """An immediate write may change what was preloaded: read it afresh from now on."""
+        self.personnel.clear()
+        self.worker_requests.clear()
+
+    async def write_requests(self, connection: AsyncConnection) -> None:
+        """Writes the requests held back now: before a statement that updates them or refers
+        to them (history, attachments: foreign keys)."""
+        await self.requests.write(connection, _INSERT_REQUESTS)
+
     async def flush(self, connection: AsyncConnection) -> None:
         """Writes everything held back; `SqlAlchemyUnitOfWork.begin()` calls it at commit."""
+        await self.inbox.write(connection, _INSERT_INBOX)
         await self.requests.write(connection, _INSERT_REQUESTS)
         await self.outbox.write(connection, _INSERT_OUTBOX)
         for (environment, year), (stored, last) in self.counters.items():

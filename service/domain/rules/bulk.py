@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date
 
 from service.domain.anomalies import Anomaly, Severity, anomaly
@@ -126,17 +127,27 @@ def check_v_blk_1_file_reference(value: str, ctx: RuleContext) -> Anomaly | None
 
 def check_v_blk_2_items(items: tuple[BulkItem, ...], maximum: int) -> list[Anomaly | None]:
     """V-BLK-2: 1 <= item count <= maximum (90000-090); `@seq` values unique (90000-006)."""
-    found: list[Anomaly | None] = []
-    if not 1 <= len(items) <= maximum:
+    counts = Counter(item.seq for item in items)
+    return list(check_v_blk_2_counts(
+        len(items), [seq for seq, n in counts.items() if n > 1], maximum
+    ))
+
+
+def check_v_blk_2_counts(
+    count: int, repeated_seqs: Iterable[int], maximum: int
+) -> list[Anomaly]:
+    """V-BLK-2 on what a streamed file yields: its item count (all parts of a logical file
+    together) and the `@seq` values used more than once (within or across parts)."""
+    found: list[Anomaly] = []
+    if not 1 <= count <= maximum:
         found.append(anomaly(
             "90000-090", B, "/BulkFile",
-            f"A file must carry between 1 and {maximum} items; this one has {len(items)}.",
+            f"A file must carry between 1 and {maximum} items; this one has {count}.",
             f"Un fichier doit contenir entre 1 et {maximum} éléments ; celui-ci en a "
-            f"{len(items)}.",
-            f"Een bestand moet tussen 1 en {maximum} items bevatten; dit bevat er {len(items)}.",
+            f"{count}.",
+            f"Een bestand moet tussen 1 en {maximum} items bevatten; dit bevat er {count}.",
         ))
-    counts = Counter(item.seq for item in items)
-    for seq in sorted(seq for seq, n in counts.items() if n > 1):
+    for seq in sorted(set(repeated_seqs)):
         found.append(anomaly(
             "90000-006", B, item_path(seq),
             f"Sequence number {seq} is used by more than one item.",
@@ -144,6 +155,33 @@ def check_v_blk_2_items(items: tuple[BulkItem, ...], maximum: int) -> list[Anoma
             f"Volgnummer {seq} wordt door meer dan één item gebruikt.",
         ))
     return found
+
+
+def v_msg_3_reference_used() -> Anomaly:
+    """V-MSG-3: the FileReference (or this part of it) was already used in an accepted file."""
+    return anomaly(
+        "70018-133", B, FILE_REFERENCE_PATH,
+        "This file reference was already used in an accepted file.",
+        "Cette référence de fichier a déjà été utilisée pour un fichier accepté.",
+        "Deze bestandsreferentie werd al gebruikt voor een aanvaard bestand.",
+    )
+
+
+def v_blk_1_parts_differ(expected: int) -> Anomaly:
+    """V-BLK-1: a part announcing another number of parts than the parts already received."""
+    return anomaly(
+        "70018-003", B, FILE_REFERENCE_PATH,
+        f"The file reference is invalid: the parts already received announce {expected} parts.",
+        f"La référence du fichier est invalide : les parties déjà reçues en annoncent "
+        f"{expected}.",
+        f"De bestandsreferentie is ongeldig: de reeds ontvangen delen kondigen er {expected} "
+        "aan.",
+    )
+
+
+def logical_reference(parts: FileReferenceParts) -> str:
+    """The reference of the logical file: without the `.<parts>.<part>` suffix."""
+    return replace(parts, parts=None, part=None).render()
 
 
 def max_items(ctx: RuleContext) -> int:
@@ -159,28 +197,75 @@ def max_items(ctx: RuleContext) -> int:
 def check_bulk_items(cmd: BulkFile) -> dict[int, list[Anomaly]]:
     """V-BLK-3 and V-BLK-4, keyed by `@seq`; only items with an anomaly appear. Paths are full
     (`/BulkFile/Item[@seq="N"]/...`)."""
-    refused: dict[int, list[Anomaly]] = {}
     ordered = sorted(cmd.items, key=lambda item: item.seq)
-    for found in (*check_v_blk_3_references(ordered), *check_v_blk_4_overlaps(ordered)):
-        seq, finding = found
+    refused: dict[int, list[Anomaly]] = {}
+    for seq, finding in cross_item_refusals(item_key(item) for item in ordered):
         refused.setdefault(seq, []).append(finding)
     return refused
 
 
+@dataclass(frozen=True)
+class SubmissionKey:
+    """What V-BLK-4 compares of a SubmitRequest."""
+
+    company_id: str
+    inss: str
+    scheme: str
+    start: date
+    end: date | None
+
+
+@dataclass(frozen=True)
+class ItemKey:
+    """What the cross-item rules need of one item: a file's V-BLK-3 and V-BLK-4 run on its
+    keys alone, so a 50,000-item file never has to be in memory as commands."""
+
+    seq: int
+    root: str  # the item's message element, e.g. "SubmitRequest"
+    request_reference: str
+    submission: SubmissionKey | None = None
+
+
+def item_key(item: BulkItem) -> ItemKey:
+    command = item.command
+    submission = None
+    if isinstance(command, SubmitRequest):
+        submission = SubmissionKey(
+            command.employer.company_id, command.worker.inss, str(command.scheme),
+            command.start_date, command.end_date,
+        )
+    # The command classes are named after their XML root elements.
+    return ItemKey(item.seq, type(command).__name__, command.request_reference, submission)
+
+
+def cross_item_refusals(keys: Iterable[ItemKey]) -> Iterator[tuple[int, Anomaly]]:
+    """V-BLK-3 then V-BLK-4 for each item, given in `@seq` order: (seq, anomaly) pairs for the
+    later items that are refused. Memory: one entry per reference and per submission."""
+    first_seq: dict[str, int] = {}
+    earlier: dict[tuple[str, str, str], list[tuple[int, SubmissionKey]]] = {}
+    for key in keys:
+        reference = key.request_reference
+        if reference in first_seq:
+            yield key.seq, _duplicate_reference(key, first_seq[reference])
+        else:
+            first_seq[reference] = key.seq
+        if key.submission is None:
+            continue
+        sub = key.submission
+        same = earlier.setdefault((sub.company_id, sub.inss, sub.scheme), [])
+        clash = next((seq for seq, other in same if _overlap(sub, other)), None)
+        if clash is not None:
+            yield key.seq, _overlapping(key, clash)
+        same.append((key.seq, sub))
+
+
 def check_v_blk_3_references(ordered: list[BulkItem]) -> list[tuple[int, Anomaly]]:
     """V-BLK-3: a RequestReference already used by an earlier item refuses the later one."""
-    first_seq: dict[str, int] = {}
-    found: list[tuple[int, Anomaly]] = []
-    for item in ordered:
-        reference = item.command.request_reference
-        if reference in first_seq:
-            found.append((item.seq, _duplicate_reference(item, first_seq[reference])))
-        else:
-            first_seq[reference] = item.seq
-    return found
+    keys = [replace(item_key(item), submission=None) for item in ordered]
+    return list(cross_item_refusals(keys))
 
 
-def _duplicate_reference(item: BulkItem, first: int) -> Anomaly:
+def _duplicate_reference(item: ItemKey, first: int) -> Anomaly:
     return anomaly(
         "70015-006", B, f"{_command_path(item)}/RequestReference",
         f"This request reference is already used by item {first} of the same file.",
@@ -192,32 +277,19 @@ def _duplicate_reference(item: BulkItem, first: int) -> Anomaly:
 def check_v_blk_4_overlaps(ordered: list[BulkItem]) -> list[tuple[int, Anomaly]]:
     """V-BLK-4: a submission overlapping an earlier one of the file for the same employer,
     INSS and scheme is refused (an absent EndDate runs forever)."""
-    earlier: list[tuple[int, SubmitRequest]] = []
-    found: list[tuple[int, Anomaly]] = []
-    for item in ordered:
-        if not isinstance(item.command, SubmitRequest):
-            continue
-        clash = next((seq for seq, other in earlier if _overlap(item.command, other)), None)
-        if clash is not None:
-            found.append((item.seq, _overlapping(item, clash)))
-        earlier.append((item.seq, item.command))
-    return found
+    # Distinct references, so only the overlaps are found.
+    keys = [replace(item_key(item), request_reference=f"{item.seq}") for item in ordered]
+    return list(cross_item_refusals(keys))
 
 
-def _overlap(one: SubmitRequest, other: SubmitRequest) -> bool:
-    same_key = (
-        one.employer.company_id == other.employer.company_id
-        and one.worker.inss == other.worker.inss
-        and one.scheme == other.scheme
-    )
+def _overlap(one: SubmissionKey, other: SubmissionKey) -> bool:
     return (
-        same_key
-        and (other.end_date is None or one.start_date <= other.end_date)
-        and (one.end_date is None or other.start_date <= one.end_date)
+        (other.end is None or one.start <= other.end)
+        and (one.end is None or other.start <= one.end)
     )
 
 
-def _overlapping(item: BulkItem, first: int) -> Anomaly:
+def _overlapping(item: ItemKey, first: int) -> Anomaly:
     return anomaly(
         "70004-006", B, f"{_command_path(item)}/StartDate",
         f"This period overlaps the request of item {first} in the same file for the same worker"
@@ -229,6 +301,5 @@ def _overlapping(item: BulkItem, first: int) -> Anomaly:
     )
 
 
-def _command_path(item: BulkItem) -> str:
-    # The command classes are named after their XML root elements.
-    return f"{item_path(item.seq)}/{type(item.command).__name__}"
+def _command_path(item: ItemKey) -> str:
+    return f"{item_path(item.seq)}/{item.root}"

@@ -59,9 +59,10 @@ def _instances(request: SubmitRequest) -> list[object]:
                  anomalies=(WARNING,)),
         r.Acknowledgement(request_reference="HR-2", ticket_number="ELO2026-000000123",
                           action=Action.CANCELLED, at=AT,
-                          message="Changes made: the request was cancelled."),
+                          messages=r.changes_made(Action.CANCELLED)),
         r.Acknowledgement(request_reference="HR-3", action=Action.PARAMETERS_UPDATED,
-                          at=AT.astimezone(UTC), message="Changes made: parameters updated."),
+                          at=AT.astimezone(UTC), messages=r.changes_made(Action.PARAMETERS_UPDATED),
+                          anomalies=(WARNING,)),
         r.Rejection(request_reference="HR-4", anomalies=(BLOCKING, WARNING)),
         r.Rejection(anomalies=(BLOCKING,)),
         r.RequestDetails(
@@ -103,6 +104,12 @@ def _instances(request: SubmitRequest) -> list[object]:
         r.RequestCancelled(ticket_number="ELO2026-000000123", at=AT),
         r.RequestModified(ticket_number="ELO2026-000000123", new_end_date=date(2027, 9, 30),
                           at=AT),
+        r.RequestModified(ticket_number="ELO2026-000000123", at=AT),  # attachments changed
+        r.NotificationUpdate(notification_id="NTF.1", employer=company,
+                             state=NotificationState.PENDING, changed_at=AT),
+        r.NotificationUpdate(notification_id="NTF.1", employer=company,
+                             state=NotificationState.ACCEPTED, changed_at=AT,
+                             ticket_number="ELO2026-000000123"),
         r.NotificationDecided(notification_id="NTF.1", employer=company,
                               decision=NotificationDecision.AUTO_REFUSED,
                               anomalies=(BLOCKING,), decided_at=AT),
@@ -153,6 +160,19 @@ def test_request_details_carry_the_whole_stored_request(
     # SubmitRequestFields has the same shape in both documents: the inbound reader reads it.
     assert submit_request(Fields(root)) == stored_request.model_copy(update={"attachments": ()})
     assert stored_request.other_employer is not None
+
+
+def test_acknowledgement_carries_three_languages_then_the_warnings(gateway: XmlGateway) -> None:
+    ack = r.Acknowledgement(request_reference="HR-5", action=Action.MODIFIED, at=AT,
+                            messages=r.changes_made(Action.MODIFIED), anomalies=(WARNING,))
+    root = _read_back(gateway, gateway.render(ack))
+    assert root.xpath("/b:Acknowledgement/b:Message/@xml:lang", namespaces=NS) == [
+        "en", "fr", "nl"]
+    assert _text(root, "/b:Acknowledgement/b:Message[1]") == ack.messages.en
+    assert _text(root, "/b:Acknowledgement/b:Anomaly/b:Code") == "00011-004"
+    assert _text(root, "/b:Acknowledgement/b:Anomaly/b:Severity") == "W"
+    names = [etree.QName(child).localname for child in root]
+    assert names[-4:] == ["Message", "Message", "Message", "Anomaly"]
 
 
 def test_timestamps_carry_their_offset(gateway: XmlGateway) -> None:

@@ -1,0 +1,450 @@
+"""Processing of stored bulk files, item by item, through the interactive handlers
+(DESIGN.md section 3, RULES.md V-BLK-5).
+
+Each step is one transaction on the oldest file ready for work:
+- READY (every part in): the cross-item rules V-BLK-3/V-BLK-4 run on the items' keys; the
+  items they refuse are marked done (REJECTED) and the file goes PROCESSING.
+- PROCESSING: the next pending items, in `@seq` order, each through `MessageProcessor` in its
+  own savepoint with a synthetic envelope (the file's sender, message_id
+  `bulk:<file id>:<seq>`, the file's environment). The items are marked done with their
+  result in the SAME transaction as their effects (inbox, request, ticket, outbox), so a
+  crash anywhere leaves each item either wholly done or wholly pending: after a restart the
+  worker resumes at the first pending item, no item processed twice, none lost (and were an
+  item ever run again, its inbox entry would answer it with the stored reply).
+  The interactive reply of an item is stored (a later resend of its RequestReference is
+  answered with it) but marked sent, never published: the file gets one BulkResult. The
+  authority.out messages and events of accepted items are published after the commit.
+- Test files (T): the same, inside a savepoint that is rolled back; only the item results are
+  kept, and the file is deleted once answered. T ticket numbers come from the T counter.
+- No pending item left: the BulkResult (one ItemResult per item) goes to the outbox for the
+  sender's reply queue, correlated with part 1, and the file is DONE.
+
+A step holds the database for at most about `budget_seconds`; with `InteractiveFirst` the
+interactive consumers go first between steps (fairness).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from service.app.bulk_ports import (
+    BulkFileRecord,
+    BulkItemKeyRow,
+    BulkResultRenderer,
+    BulkStatus,
+    PendingBulkItem,
+    ReplyReader,
+)
+from service.app.bulk_publishing import PublishBehind
+from service.app.clock import processing_date
+from service.app.envelope import Envelope, Inbound, Outbound
+from service.app.errors import StorageConflict, StorageUnavailable
+from service.app.ports import Clock, Publisher, Transaction, UnitOfWork
+from service.app.results import Answered, MessageResult
+from service.app.routing import REPLIES_EXCHANGE, stable_message_id
+from service.domain.anomalies import Anomaly, Severity, anomaly
+from service.domain.codes import Environment
+from service.domain.commands import (
+    AddAttachment,
+    BulkItemCommand,
+    CancelRequest,
+    DecideNotification,
+    ModifyRequest,
+    SubmitRequest,
+)
+from service.domain.replies import ItemResult
+from service.domain.rules.bulk import ItemKey, SubmissionKey, cross_item_refusals, item_path
+
+log = logging.getLogger(__name__)
+
+ACCEPTED, REJECTED = "ACCEPTED", "REJECTED"
+_CHUNK = 32  # items whose commands are read and look-ups preloaded together
+_REPLY_TYPES = frozenset({"Ticket", "Acknowledgement", "Rejection"})
+_COMMANDS: dict[str, type[BulkItemCommand]] = {
+    c.__name__: c
+    for c in (SubmitRequest, CancelRequest, ModifyRequest, AddAttachment, DecideNotification)
+}
+
+
+class ItemProcessor(Protocol):
+    """`MessageProcessor.process_in`: one message in the caller's transaction."""
+
+    async def process_in(self, tx: Transaction, inbound: Inbound) -> MessageResult: ...
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    batch: int = 256  # items per transaction at most
+    budget_seconds: float = 0.04  # ... and about this long
+    page: int = 5000  # rows read per transaction when scanning a whole file
+    max_attempts: int = 5  # an item failing this often is answered as not processed
+    idle_seconds: float = 1.0  # polling when nothing is signalled (other instances' files)
+    backoff_seconds: float = 0.5
+
+
+@dataclass
+class _Batch:
+    done: list[tuple[int, str]] = field(default_factory=list)
+    failed: int | None = None  # seq of an item to try again
+    publish: list[Outbound] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)  # stored, never published
+    test_tickets: int = 0
+
+
+class _Rehearsal(Exception):
+    """Raised inside a test file's savepoint: everything its items did is rolled back."""
+
+
+class BulkWorker:
+    """`run()` until `stop()`; `step()` does one transaction's worth (tests drive it)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        processor: ItemProcessor,
+        reader: ReplyReader,
+        renderer: BulkResultRenderer,
+        publisher: Publisher,
+        clock: Clock,
+        settings: WorkerSettings | None = None,
+        *,
+        preempted: Callable[[], bool] | None = None,
+    ) -> None:
+        """`preempted()` True: an interactive message waits for the database, the current
+        step ends after its item (see `InteractiveFirst.interactive_waiting`)."""
+        self._uow = uow
+        self._preempted = preempted or (lambda: False)
+        self._processor = processor
+        self._reader = reader
+        self._renderer = renderer
+        self._sent = PublishBehind(publisher)
+        self._clock = clock
+        self._settings = settings or WorkerSettings()
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._single = False  # after a conflict, go one item at a time once
+        self._fetch = self._settings.batch
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                worked = await self.step()
+                failures = 0
+            except StorageConflict:
+                # Another instance or an interactive message committed the same thing first:
+                # the batch is retried item by item, where the inbox answers the duplicate.
+                self._single = True
+                continue
+            except StorageUnavailable as exc:
+                failures += 1
+                log.warning("bulk worker: storage unavailable (%s), retrying", exc)
+                await self._pause(self._settings.backoff_seconds * min(2 ** failures, 30))
+                continue
+            except Exception:
+                failures += 1
+                log.exception("bulk worker: step failed")
+                await self._pause(self._settings.backoff_seconds * min(2 ** failures, 30))
+                continue
+            if worked:
+                await asyncio.sleep(0)  # let the interactive consumers in
+            else:
+                self._wake.clear()
+                await self._pause(self._settings.idle_seconds)
+        await self.close()
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def drain(self, max_steps: int = 1_000_000) -> int:
+        """Steps until there is nothing left to do; returns how many did something."""
+        done = 0
+        while done < max_steps and await self.step():
+            done += 1
+        return done
+
+    async def step(self) -> bool:
+        """One transaction of work (plus the reads before it); False when idle."""
+        batch: _Batch | None = None
+        confirmed = self._sent.confirmed()
+        async with self._uow.begin() as tx:
+            file = await tx.bulk.next_file()
+            if file is None:
+                await self._mark_sent(tx)
+                return False
+            if file.status is BulkStatus.PROCESSING:
+                limit = 1 if self._single else self._fetch
+                items = await tx.bulk.pending_items(file.id, limit)
+                if items:
+                    batch = await self._items(tx, file, items, confirmed)
+        if file.status is BulkStatus.READY:
+            await self._apply_cross_item_rules(file)
+        elif batch is None:
+            await self._finish(file)
+        else:
+            self._sent.marked(confirmed)
+            if batch.failed is not None:
+                await self._pause(self._settings.backoff_seconds)
+            await self._sent.publish(batch.publish)
+        return True
+
+    async def _mark_sent(self, tx: Transaction) -> None:
+        """Idle: what the last steps published is confirmed now, mark it sent."""
+        if self._sent.idle:
+            return
+        await self._sent.settle()
+        confirmed = self._sent.confirmed()
+        await tx.outbox.mark_sent(confirmed, self._clock.now())
+        self._sent.marked(confirmed)
+
+    async def close(self) -> None:
+        """Waits for the messages in flight (the relay covers any left unmarked)."""
+        await self._sent.close()
+
+    # ---- items ----------------------------------------------------------------------------
+
+    async def _items(
+        self, tx: Transaction, file: BulkFileRecord, items: list[PendingBulkItem],
+        confirmed: list[str],
+    ) -> _Batch:
+        now = self._clock.now()
+        if file.environment is Environment.TEST:
+            batch = await self._rehearse(tx, file, items, now)
+        else:
+            batch = await self._run(tx, file, items, now)
+        # The items' own replies are stored but never published: marked sent at once.
+        if batch.replies or confirmed:
+            await tx.outbox.mark_sent(batch.replies + confirmed, now)
+        await tx.bulk.complete_items(file.id, batch.done)
+        if batch.failed is not None:
+            await tx.bulk.record_failure(file.id, batch.failed)
+        self._single = False
+        # Fetch about what the budget allowed this time, plus some room to grow.
+        self._fetch = min(self._settings.batch, len(batch.done) * 3 // 2 + _CHUNK)
+        return batch
+
+    async def _run(
+        self, tx: Transaction, file: BulkFileRecord, items: list[PendingBulkItem],
+        now: datetime,
+    ) -> _Batch:
+        """Items in order until the budget is spent (at least one), a chunk at a time: each
+        chunk's commands are read and its look-ups preloaded only when it is reached."""
+        batch = _Batch()
+        deadline = time.monotonic() + self._settings.budget_seconds
+        for start in range(0, len(items), _CHUNK):
+            chunk = items[start:start + _CHUNK]
+            inbounds = [self._inbound(file, item, now) for item in chunk]
+            await tx.preload(inbounds)
+            for item, inbound in zip(chunk, inbounds, strict=True):
+                if batch.done and (time.monotonic() > deadline or self._preempted()):
+                    return batch
+                if not await self._one(tx, file, item, inbound, batch):
+                    return batch
+                # Let the event loop run: an interactive delivery gets to say it waits.
+                await asyncio.sleep(0)
+        return batch
+
+    async def _one(self, tx: Transaction, file: BulkFileRecord, item: PendingBulkItem,
+                   inbound: Inbound, batch: _Batch) -> bool:
+        """False when the item failed and must be tried again before any later one."""
+        result = await self._processor.process_in(tx, inbound)
+        if isinstance(result, Answered):
+            self._answered(item, result, batch)
+        elif item.attempts + 1 >= self._settings.max_attempts:
+            log.error("bulk file %d item %d failed %d times: answered as not processed",
+                      file.id, item.seq, item.attempts + 1)
+            batch.done.append((item.seq, _not_processed(item).model_dump_json()))
+        else:
+            log.warning("bulk file %d item %d failed (%s), will retry", file.id, item.seq,
+                        getattr(result, "error", result))
+            batch.failed = item.seq  # stop here: items stay in @seq order
+            return False
+        return True
+
+    async def _rehearse(
+        self, tx: Transaction, file: BulkFileRecord, items: list[PendingBulkItem],
+        now: datetime,
+    ) -> _Batch:
+        batch = _Batch()
+        try:
+            async with tx.savepoint():
+                batch = await self._run(tx, file, items, now)
+                raise _Rehearsal
+        except _Rehearsal:
+            pass
+        # The T counter was rolled back with the rest: take the numbers the items showed
+        # again, so the next batch's T tickets follow on rather than repeat.
+        year = processing_date(self._clock.now()).year
+        for _ in range(batch.test_tickets):
+            await tx.tickets.next_value(Environment.TEST, year)
+        batch.publish, batch.replies = [], []
+        return batch
+
+    def _answered(self, item: PendingBulkItem, result: Answered, batch: _Batch) -> None:
+        reply = None
+        others = list(result.outbound)
+        first = others[0] if others else None
+        if first is not None and first.message_type in _REPLY_TYPES and \
+                first.exchange in ("", REPLIES_EXCHANGE):
+            reply = others.pop(0)
+            batch.replies.append(reply.message_id)
+        batch.publish.extend(others)
+        outcome = self._item_result(item, reply)
+        if outcome.ticket_number and outcome.ticket_number.startswith("T"):
+            batch.test_tickets += 1
+        batch.done.append((item.seq, outcome.model_dump_json()))
+
+    def _item_result(self, item: PendingBulkItem, reply: Outbound | None) -> ItemResult:
+        if reply is None:
+            return _not_processed(item)
+        summary = self._reader.summary(reply.body)
+        accepted = summary.kind in ("Ticket", "Acknowledgement")
+        ticket = summary.ticket_number if summary.kind == "Ticket" else None
+        return ItemResult(
+            seq=item.seq, request_reference=item.request_reference,
+            ticket_number=ticket if accepted else None,
+            action=summary.action if accepted and ticket is None else None,
+            status=ACCEPTED if accepted else REJECTED,
+            anomalies=tuple(_under_item(a, item.seq) for a in summary.anomalies),
+        )
+
+    @staticmethod
+    def _inbound(file: BulkFileRecord, item: PendingBulkItem, now: datetime) -> Inbound:
+        command = _COMMANDS[item.kind].model_validate_json(item.payload)
+        envelope = Envelope(
+            sender=file.sender, message_id=f"bulk:{file.id}:{item.seq}",
+            correlation_id=file.correlation_id,
+            body_sha256=hashlib.sha256(item.payload.encode()).hexdigest(),
+            received_at=now, environment=file.environment,
+        )
+        return Inbound(envelope, message_type=item.kind,
+                       request_reference=item.request_reference, command=command)
+
+    # ---- whole-file phases ------------------------------------------------------------------
+
+    async def _apply_cross_item_rules(self, file: BulkFileRecord) -> None:
+        """V-BLK-3 and V-BLK-4 on the keys (read page by page), then, in one transaction,
+        the refused items are done and the file is PROCESSING."""
+        keys = [key async for key in self._keys(file.id)]
+        refused: dict[int, list[Anomaly]] = {}
+        for seq, found in cross_item_refusals(_item_key(k) for k in keys):
+            refused.setdefault(seq, []).append(found)
+        references = {k.seq: k.request_reference for k in keys}
+        results = [
+            (seq, ItemResult(seq=seq, request_reference=references[seq], status=REJECTED,
+                             anomalies=tuple(found)).model_dump_json())
+            for seq, found in sorted(refused.items())
+        ]
+        async with self._uow.begin() as tx:
+            current = await tx.bulk.lock_file(file.id)
+            if current is None or current.status is not BulkStatus.READY:
+                return
+            await tx.bulk.complete_items(file.id, results)
+            await tx.bulk.set_status(file.id, BulkStatus.PROCESSING)
+        log.info("bulk file %d (%s, %d items): %d refused by V-BLK-3/4, processing",
+                 file.id, file.file_reference, file.item_count, len(results))
+
+    async def _keys(self, file_id: int) -> AsyncIterator[BulkItemKeyRow]:
+        after = 0
+        while True:
+            async with self._uow.begin() as tx:
+                page = await tx.bulk.item_keys(file_id, after, self._settings.page)
+            for key in page:
+                yield key
+            if len(page) < self._settings.page:
+                return
+            after = page[-1].seq
+
+    async def _finish(self, file: BulkFileRecord) -> None:
+        """Every item done: the BulkResult, rendered outside any transaction, then written
+        with the file's last state change."""
+        rows: list[tuple[int, str]] = []
+        while True:
+            async with self._uow.begin() as tx:
+                page = await tx.bulk.results(file.id, rows[-1][0] if rows else 0,
+                                             self._settings.page)
+            rows.extend(page)
+            if len(page) < self._settings.page:
+                break
+        body = await asyncio.to_thread(self._render, file, rows)
+        result = Outbound(
+            exchange=REPLIES_EXCHANGE, routing_key=file.sender,
+            message_id=stable_message_id(file.sender, f"bulk-file:{file.id}", "bulk-result"),
+            correlation_id=file.correlation_id, message_type="BulkResult", body=body,
+            environment=file.environment,
+        )
+        async with self._uow.begin() as tx:
+            current = await tx.bulk.lock_file(file.id)
+            if current is None or current.status is not BulkStatus.PROCESSING:
+                return
+            if await tx.bulk.pending_items(file.id, 1):
+                return  # cannot happen: parts are all in before PROCESSING
+            await tx.outbox.add(result)
+            if file.environment is Environment.TEST:
+                await tx.bulk.delete_file(file.id)
+            else:
+                await tx.bulk.set_status(file.id, BulkStatus.DONE)
+        log.info("bulk file %d (%s): BulkResult for %d items written", file.id,
+                 file.file_reference, len(rows))
+        await self._sent.publish([result])
+
+    def _render(self, file: BulkFileRecord, rows: Sequence[tuple[int, str]]) -> bytes:
+        accepted = sum(1 for _, raw in rows if f'"status":"{ACCEPTED}"' in raw)
+
+        def items() -> Iterator[ItemResult]:
+            for _, raw in rows:
+                yield ItemResult.model_validate_json(raw)
+
+        return self._renderer.render_bulk_result(file.file_reference, accepted,
+                                                 len(rows) - accepted, items())
+
+
+def _item_key(row: BulkItemKeyRow) -> ItemKey:
+    submission = None
+    if row.check_key is not None:
+        company, inss, scheme, start, end = json.loads(row.check_key)
+        submission = SubmissionKey(company, inss, scheme, _day(start), _day(end) if end else None)
+    return ItemKey(row.seq, row.kind, row.request_reference, submission)
+
+
+def _day(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def _under_item(found: Anomaly, seq: int) -> Anomaly:
+    """A reply's anomaly path (`/SubmitRequest/...`) as seen from the file."""
+    if found.path is None or found.path.startswith("/BulkFile"):
+        return found
+    return found.model_copy(update={"path": item_path(seq) + found.path})
+
+
+def _not_processed(item: PendingBulkItem) -> ItemResult:
+    return ItemResult(seq=item.seq, request_reference=item.request_reference, status=REJECTED,
+                      anomalies=(NOT_PROCESSED,))
+
+
+NOT_PROCESSED = anomaly(
+    "90000-146", Severity.BLOCKING, None,
+    "This item could not be processed (technical error); nothing was changed. Send it again.",
+    "Cet élément n'a pas pu être traité (erreur technique) ; rien n'a été modifié. "
+    "Envoyez-le à nouveau.",
+    "Dit item kon niet worden verwerkt (technische fout); er werd niets gewijzigd. "
+    "Verstuur het opnieuw.",
+)
