@@ -89,6 +89,17 @@ class ReplyPublisher:
             timestamp=timestamp,
         )
 
+    async def _channel_ready(self) -> None:
+        """After a connection loss the robust channel reopens by itself: wait for it (within
+        the confirm timeout) rather than fail every publish of the batch meanwhile."""
+        ready = getattr(self._channel, "ready", None)
+        if ready is None:
+            return
+        try:
+            await asyncio.wait_for(ready(), timeout=self._timeout)
+        except Exception:  # still down: the publishes fail and the outbox relay re-sends
+            log.warning("reply channel not ready after %.1fs", self._timeout)
+
     async def _publish_one(self, outbound: Outbound, timestamp: datetime) -> str | None:
         try:
             await asyncio.wait_for(
@@ -128,6 +139,7 @@ class ReplyPublisher:
     async def publish_many(self, messages: Sequence[Outbound]) -> set[str]:
         if not messages:
             return set()
+        await self._channel_ready()
         timestamp = self._clock.now()
         results = await asyncio.gather(*(self._publish_one(m, timestamp) for m in messages))
         return {message_id for message_id in results if message_id is not None}

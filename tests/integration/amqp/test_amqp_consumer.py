@@ -191,7 +191,10 @@ async def test_thousand_messages_in_batches_all_acked_and_answered(
     processor = StubProcessor()
     began = time.perf_counter()
     run = await start(processor)
-    await wait_until(lambda: run.consumer.stats.acked >= n, timeout=60, what="1000 acks")
+    # Acks go out right after the commit; the replies' confirms are awaited behind them.
+    await wait_until(lambda: run.consumer.stats.acked >= n
+                     and run.consumer.stats.replies_published >= n, timeout=60,
+                     what="1000 acks and 1000 confirmed replies")
     elapsed = time.perf_counter() - began
     stats = run.consumer.stats
     print(f"\nconsumer: {n} messages in {elapsed:.2f}s = {n / elapsed:.0f} msg/s; "
