@@ -89,6 +89,9 @@ class WorkerSettings:
     max_attempts: int = 5  # an item failing this often is answered as not processed
     idle_seconds: float = 1.0  # polling when nothing is signalled (other instances' files)
     backoff_seconds: float = 0.5
+    # The batch look-ups of `Transaction.preload`, a chunk at a time. Off by default: on SQLite
+    # its row-value IN runs as full scans of inbox, personnel and requests (O(table) per chunk).
+    preload: bool = False
 
 
 @dataclass
@@ -251,7 +254,8 @@ class BulkWorker:
         for start in range(0, len(items), _CHUNK):
             chunk = items[start:start + _CHUNK]
             inbounds = [self._inbound(file, item, now) for item in chunk]
-            await tx.preload(inbounds)
+            if self._settings.preload:
+                await tx.preload(inbounds)
             for item, inbound in zip(chunk, inbounds, strict=True):
                 if batch.done and (time.monotonic() > deadline or self._preempted()):
                     return batch

@@ -46,7 +46,9 @@ class MessageProcessor:
         batch is committed then, and the caller retries the whole batch later."""
         async with self._uow.begin() as tx:
             await tx.preload(inbounds)
-            return [await self._isolated(tx, inbound) for inbound in inbounds]
+            results = [await self._isolated(tx, inbound) for inbound in inbounds]
+            crashpoint("before_commit")  # test-only: the batch's transaction open, work done
+            return results
 
     async def process_in(self, tx: Transaction, inbound: Inbound) -> MessageResult:
         """One message inside a transaction the caller owns (the bulk worker marks its items

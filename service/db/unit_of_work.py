@@ -41,7 +41,6 @@ from service.db.repositories import (
 from service.db.repositories.bulk import SqlBulkRepository
 from service.db.repositories.preload import PRELOADED_TABLES, preload
 from service.db.repositories.state import TransactionState
-from service.faults import crashpoint
 
 
 class _WriteGuardedConnection:
@@ -154,7 +153,6 @@ class SqlAlchemyUnitOfWork:
                 transaction = SqlTransaction(connection, self._clock)
                 yield transaction
                 await transaction.flush()
-                crashpoint("before_commit")  # test-only: writes done, locks held
 
 
 if TYPE_CHECKING:  # mypy proves the adapter implements the port

@@ -118,7 +118,9 @@ def _items(
             continue
         depth -= 1
         if depth == 1 and element.tag == q("FileReference"):
-            file_reference = content(element).strip() or "-"
+            # Only the items' validation envelopes carry it: a reference the XSD refuses is
+            # the skeleton's fault (reported once), not every item's.
+            file_reference = content(element).strip()[:64] or "-"
             if header is not None and header.file_reference is None:
                 header.file_reference = content(element).strip()
         elif depth == 1 and element.tag == q("Item"):

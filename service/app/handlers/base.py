@@ -42,10 +42,17 @@ class Outcome:
     parked: Parked | None = None
 
 
+MAX_REPLY_ANOMALIES = 200
+"""A rejection lists at most this many anomalies (the first ones, in rule order): a message
+repeating a faulty element could otherwise turn 8 MB into a reply ten times larger and seconds
+of rendering (RELIABILITY.md T14)."""
+
+
 def rejected(hc: HandlerContext, reference: str | None, anomalies: Sequence[Anomaly]) -> Outcome:
     """A business refusal: answered, acked, nothing stored but the inbox record."""
+    listed = tuple(anomalies)[:MAX_REPLY_ANOMALIES]
     return Outcome(outbound=(hc.reply(Rejection(request_reference=reference,
-                                                anomalies=tuple(anomalies))),))
+                                                anomalies=listed)),))
 
 
 Handler = Callable[[Any, HandlerContext], Awaitable[Outcome]]

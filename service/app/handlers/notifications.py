@@ -92,9 +92,11 @@ async def handle_decide(cmd: DecideNotification, hc: HandlerContext) -> Outcome:
     if stop := await identification_and_mandate(hc, cmd, ROOT):
         return rejected(hc, cmd.request_reference, stop)
     anomalies = evaluate(cmd, await rule_context(hc, cmd.employer.company_id))
-    stored = await hc.tx.notifications.get(cmd.employer.company_id, cmd.notification_id)
-    if found := v_ntf_4_notification(None if stored is None else stored.state):
-        anomalies.append(found)
+    stored = None
+    if not any(a.path == f"{ROOT}/NotificationId" for a in anomalies):  # malformed: said
+        stored = await hc.tx.notifications.get(cmd.employer.company_id, cmd.notification_id)
+        if found := v_ntf_4_notification(None if stored is None else stored.state):
+            anomalies.append(found)
     if stored is None or has_blocking(anomalies):
         return rejected(hc, cmd.request_reference, anomalies)
     notification = EmployeeNotification.model_validate_json(stored.payload_json)

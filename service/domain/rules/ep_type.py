@@ -199,10 +199,14 @@ def v_typ_7_public_staff(part: EmployerPart, env: EpEnv) -> Iterator[Anomaly]:
 
 
 def v_typ_8_circumstances_unique(part: EmployerPart, env: EpEnv) -> Iterator[Anomaly]:
-    """Each code at most once (the code list itself is the schema's)."""
+    """Each code at most once (the code list itself is the schema's). A repeated code is
+    reported once, at its first repetition: 200 000 repetitions (a 7.6 MB message the schema
+    allows) must not become 200 000 anomalies and a 74 MB rejection (RELIABILITY.md T14)."""
     seen: set[Circumstance] = set()
+    reported: set[Circumstance] = set()
     for index, code in enumerate(part.circumstances, start=1):
-        if code in seen:
+        if code in seen and code not in reported:
+            reported.add(code)
             yield anomaly(
                 "70001-006", B, part.circumstance_index_path(index),
                 f"The circumstance {code} is given more than once.",

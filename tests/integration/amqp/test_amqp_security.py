@@ -176,3 +176,97 @@ async def test_authority_user_writes_only_the_authority_exchange(
     alice = await connect(users.alice)
     with pytest.raises(aiormq.exceptions.ChannelAccessRefused):
         await _publish(alice, AUTHORITY_EXCHANGE, "Decision")
+
+
+# ---- users made by `breakgate sender add` (the operator's path) ------------------------------
+
+
+def _cli_sender(broker: TestBroker, name: str, database: str) -> Creds:
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from support_amqp import _users
+
+    user = f"{broker.prefix}_{name}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BREAKGATE_")}
+    env.update({"BREAKGATE_AMQP_URL": broker.url, "BREAKGATE_DATABASE_URL": database})
+    done = subprocess.run([sys.executable, "-m", "service.cli", "sender", "add", user],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    found = re.search(r"^password: (\S+)$", done.stdout, re.M)
+    assert done.returncode == 0 and found, done.stdout + done.stderr
+    _users.setdefault(broker.vhost, []).append(user)
+    return Creds(user, found.group(1))
+
+
+async def test_senders_added_by_the_cli_are_confined(
+    broker: TestBroker, connect: Connect, tmp_path: Any
+) -> None:
+    """What the tests above prove for provisioned users, for users made by `breakgate sender
+    add`, plus what they do not try: forging a reply, publishing to the other exchanges,
+    deleting or re-binding a queue, binding exchanges, another vhost, management tags."""
+    import subprocess
+
+    database = f"sqlite+aiosqlite:///{tmp_path / 'senders.db'}"
+    carol = _cli_sender(broker, "cli_carol", database)
+    dave = _cli_sender(broker, "cli_dave", database)
+    conn = await connect(carol)
+    await _publish(conn, sender_exchange(carol.user), "SubmitRequest", user_id=carol.user)
+
+    refused_publishes = [
+        (sender_exchange(dave.user), "SubmitRequest"),  # A3
+        ("", REQUESTS_QUEUE),  # A4
+        ("breakgate.replies", dave.user),  # a forged reply into dave's queue
+        ("breakgate.events", "status.SUBMITTED"),
+        (AUTHORITY_EXCHANGE, "Decision"),
+        ("amq.topic", "anything"),
+    ]
+    for exchange, key in refused_publishes:
+        with pytest.raises(aiormq.exceptions.ChannelAccessRefused):
+            await _publish(conn, exchange, key)
+    with pytest.raises(aiormq.exceptions.ChannelPreconditionFailed):  # A1
+        await _publish(conn, sender_exchange(carol.user), "SubmitRequest", user_id=dave.user)
+
+    async def refused(action: Callable[[aio_pika.abc.AbstractChannel], Awaitable[object]]
+                      ) -> None:
+        channel = await conn.channel()
+        with pytest.raises(aiormq.exceptions.ChannelAccessRefused):
+            await action(channel)
+
+    async def other_queue(ch: aio_pika.abc.AbstractChannel) -> aio_pika.abc.AbstractQueue:
+        return await ch.get_queue(reply_queue(dave.user), ensure=False)
+
+    async def own_queue(ch: aio_pika.abc.AbstractChannel) -> aio_pika.abc.AbstractQueue:
+        return await ch.get_queue(reply_queue(carol.user), ensure=False)
+
+    await refused(lambda ch: _then(other_queue(ch), lambda q: q.get(no_ack=True)))  # A5
+    await refused(lambda ch: _then(other_queue(ch), lambda q: q.consume(_ignore)))
+    await refused(lambda ch: _then(other_queue(ch), lambda q: q.purge()))
+    await refused(lambda ch: _then(own_queue(ch), lambda q: q.delete(if_unused=False,
+                                                                      if_empty=False)))
+    await refused(lambda ch: _then(own_queue(ch), lambda q: q.bind("breakgate.replies",
+                                                                    routing_key=dave.user)))
+    await refused(lambda ch: ch.declare_queue(reply_queue(carol.user) + ".extra"))  # A6
+    await refused(lambda ch: _then(ch.get_exchange(sender_exchange(carol.user), ensure=False),
+                                   lambda e: e.bind("breakgate.replies", routing_key="#")))
+    channel = await conn.channel()
+    own = await own_queue(channel)
+    await own.get(no_ack=True, fail=False)  # reading its own queue is allowed
+
+    # The broker closes the connection during Connection.Open: access to vhost refused.
+    with pytest.raises((aiormq.exceptions.InvalidFrameError,
+                        aiormq.exceptions.ProbableAuthenticationError,
+                        aio_pika.exceptions.AMQPConnectionError)):
+        other_vhost = broker.user_url(carol.user, carol.password).rsplit("/", 1)[0] + "/"
+        await aio_pika.connect(other_vhost)
+
+    users = subprocess.run(["rabbitmqctl", "-q", "list_users", "--no-table-headers"],
+                           capture_output=True, text=True, timeout=60, check=True).stdout
+    tags = {line.split("\t")[0]: line.split("\t")[1] for line in users.splitlines()
+            if "\t" in line}
+    assert tags[carol.user] == tags[dave.user] == "[]"  # no management or admin rights
+
+
+async def _then(first: Awaitable[Any], then: Callable[[Any], Awaitable[object]]) -> object:
+    return await then(await first)

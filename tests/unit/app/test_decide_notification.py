@@ -231,3 +231,10 @@ async def test_unknown_and_foreign_notifications_get_the_same_answer_70014_003()
 
     assert codes(unknown) == codes(foreign) == ["70014-003"]
     assert await state(flow, "NTF-9") is NotificationState.PENDING
+
+
+async def test_a_malformed_notification_id_is_reported_once():
+    flow = await notified()
+    result = await flow.answer(decide(accept(), notification_id="NTF 1 with spaces"))
+
+    assert codes(result) == ["70014-003"]

@@ -192,6 +192,14 @@ def test_v_typ_8_circumstance_given_twice() -> None:
     assert triples(found) == [("70001-006", "B", "/SubmitRequest/Circumstance[2]")]
 
 
+def test_v_typ_8_a_repeated_code_is_reported_once() -> None:
+    """Not once per repetition: a message repeating one code 200 000 times must not turn into
+    200 000 anomalies (RELIABILITY.md T14, case 37b)."""
+    found = check(valid_submit(circumstances=(C.CCT_BASIS,) * 1000 + (C.SINGLE_PARENT,) * 3))
+    assert triples(found) == [("70001-006", "B", "/SubmitRequest/Circumstance[2]"),
+                              ("70001-006", "B", "/SubmitRequest/Circumstance[1002]")]
+
+
 def test_v_typ_8_distinct_circumstances_hold() -> None:
     found = check(valid_submit(circumstances=(C.CCT_BASIS, C.SHORTER_NOTICE_AGREED)))
     assert "70001-006" not in codes_of(found)
