@@ -64,6 +64,7 @@ class Service:
     consumers: list[BatchConsumer] = field(default_factory=list)
     relay: OutboxRelay | None = None
     publisher: ReplyPublisher | None = None
+    marking: MarkingPublisher | None = None
     _topology: AbstractRobustChannel | None = None
     _relay_task: asyncio.Task[None] | None = None
     bulk: BulkRuntime | None = None
@@ -77,7 +78,7 @@ class Service:
         self.connection = await connect(settings, name="breakgate-serve")
         self._topology = await open_topology(self.connection, settings)
         self.publisher = await ReplyPublisher.open(self.connection, settings)
-        marking = MarkingPublisher(gate.interactive(uow), self.publisher)
+        marking = self.marking = MarkingPublisher(gate.interactive(uow), self.publisher)
         for queue in (REQUESTS_QUEUE, AUTHORITY_QUEUE):
             channel = await self.connection.channel()
             consumer = BatchConsumer(queue, channel, gateway.decode, processor, marking,
@@ -98,6 +99,8 @@ class Service:
         if self.bulk is not None:
             stopping.append(self.bulk.stop(grace))
         await asyncio.gather(*stopping, return_exceptions=True)
+        if self.marking is not None:
+            await self.marking.flush()
         if self.relay is not None:
             self.relay.stop()
         if self._relay_task is not None:

@@ -149,6 +149,7 @@ async def test_publish_and_mark_and_the_relay(
 
     marking = MarkingPublisher(uow, publisher)  # type: ignore[arg-type]
     assert await marking.publish_many([good[2]]) == {"r2"}
+    await marking.flush()  # marks are gathered, then written in one transaction
 
     relay = OutboxRelay(uow, publisher, settings)  # type: ignore[arg-type]
     assert await relay.relay_once() == 2  # r3, r4; the unroutable one stays unsent
