@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint unit chaos bench clean
+.PHONY: install run test lint unit reliability chaos bench clean
 
 install: $(VENV)/.installed
 
@@ -21,7 +21,10 @@ lint: install
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --ignore=tests/chaos
+
+reliability: install
+	$(BIN)/pytest -q tests/chaos
 
 unit: install
 	$(BIN)/pytest -q tests/unit

@@ -4,7 +4,7 @@ peak RSS (VmHWM), and the latency of the interactive submissions sent meanwhile.
 
 The workers' Dimona rows are inserted straight into the database (publishing 50,000
 DimonaDeclarations through the authority queue works but only slows the set-up); the mandate
-is granted through the authority queue as usual.
+is granted through the authority queue and the employer's parameters sent as usual.
 """
 
 from __future__ import annotations
@@ -59,6 +59,22 @@ async def _seed(dep: Deployment, sender: Account, workers: int) -> None:
     finally:
         await engine.dispose()
     await wait_for_rows(dep, "select count(*) from mandates", 1)
+    # A real employer has sent its parameters: its requests carry no 70017-001 warning.
+    await publish(dep.url_for(sender), f"breakgate.in.{sender.user}",
+                  [("parameters", _parameters(workers).encode())], user=sender.user)
+    await wait_for_rows(dep, "select count(*) from employers where sector is not null", 1)
+
+
+def _parameters(headcount: int) -> str:
+    return (
+        f'<UpdateParameters xmlns="{samples.NAMESPACE}" schemaVersion="1.0">'
+        "<RequestReference>BENCH-PARAMETERS</RequestReference>"
+        f"<Employer><CompanyID>{samples.DEMO_COMPANY_ID}</CompanyID></Employer>"
+        "<Contact><Name>Payroll</Name><Email>payroll@example.be</Email></Contact>"
+        "<Sector>PRIVATE</Sector><JointCommissionNbr>200</JointCommissionNbr>"
+        f"<Headcount>{headcount}</Headcount>"
+        "<AcceptEmployeeNotifications>true</AcceptEmployeeNotifications></UpdateParameters>"
+    )
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -72,7 +88,10 @@ def peak_rss_mb(pid: int) -> float:
 async def bulk_under_load(dep: Deployment) -> BulkFigures:
     alice = dep.add_sender("alice")
     live_count = LIVE_RATE * 600  # an upper bound: sending stops at the BulkResult
-    service = dep.serve()
+    # BENCH_SERVE_<NAME>=value runs the service with BREAKGATE_<NAME>=value (tuning runs).
+    overrides = {f"BREAKGATE_{k[len('BENCH_SERVE_'):]}": v for k, v in os.environ.items()
+                 if k.startswith("BENCH_SERVE_")}
+    service = dep.serve(**overrides)
     await _seed(dep, alice, BULK_N + live_count)
     number = await dep.scalar(f"select number from senders where \"user\" = '{alice.user}'")
     today = date.today()
@@ -88,6 +107,7 @@ async def bulk_under_load(dep: Deployment) -> BulkFigures:
     sent: dict[str, float] = {}
     latencies: list[float] = []
     marks: dict[str, float] = {}
+    timeline: list[tuple[float, float]] = []  # (seconds since the file was sent, latency ms)
     finished = asyncio.Event()
 
     async def on_reply(message: aio_pika.abc.AbstractIncomingMessage) -> None:
@@ -99,6 +119,7 @@ async def bulk_under_load(dep: Deployment) -> BulkFigures:
                 finished.set()
         elif (cid := str(message.correlation_id)) in sent:
             latencies.append((now - sent.pop(cid)) * 1000)
+            timeline.append((now - started, latencies[-1]))
         await message.ack()
 
     await replies.consume(on_reply)
@@ -118,6 +139,9 @@ async def bulk_under_load(dep: Deployment) -> BulkFigures:
     await asyncio.sleep(1.0)  # the last interactive replies
     await connection.close()
     rss = peak_rss_mb(service.popen.pid)
+    if dump := os.environ.get("BENCH_LATENCY_DUMP"):
+        with open(dump, "w") as handle:
+            handle.writelines(f"{at:.3f} {ms:.1f}\n" for at, ms in timeline)
     latencies.sort()
     return BulkFigures(
         items=BULK_N, seconds=marks["BulkResult"] - started,

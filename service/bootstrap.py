@@ -87,7 +87,8 @@ class Service:
             self.consumers.append(consumer)
         self.bulk = await start_bulk(self.connection, uow, settings, gate)
         serve_metrics(settings.http_port, lambda: list(self.consumers))
-        self.relay = OutboxRelay(uow, self.publisher, settings)
+        # The relay takes turns too: on SQLite an ungated writer starves in the busy handler.
+        self.relay = OutboxRelay(gate.bulk(uow), self.publisher, settings)
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         queues = [c.queue_name for c in self.consumers] + [self.bulk.consumer.queue_name]
         log.info("breakgate serving %s", ", ".join(queues))

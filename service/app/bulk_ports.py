@@ -8,7 +8,7 @@ crash with no item processed twice and none lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -232,9 +232,14 @@ class ReplyReader(Protocol):
 
 
 class BulkResultRenderer(Protocol):
-    """A BulkResult as XML bytes, items rendered one by one from an iterable (a 50,000-item
-    result is never one tree in memory)."""
+    """A BulkResult as XML bytes, its items rendered a page at a time (a 50,000-item result
+    is never one tree, or one list of models, in memory)."""
 
-    def render_bulk_result(
-        self, file_reference: str, accepted: int, rejected: int, items: Iterable[ItemResult]
-    ) -> bytes: ...
+    def render_items(self, items: Iterable[ItemResult]) -> bytes:
+        """ItemResult elements, to go inside a BulkResult in this order."""
+        ...
+
+    def render_document(self, file_reference: str, accepted: int, rejected: int,
+                        items: MutableSequence[bytes]) -> bytes:
+        """The whole BulkResult around the rendered items (`items` is consumed)."""
+        ...

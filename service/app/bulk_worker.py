@@ -19,60 +19,45 @@ Each step is one transaction on the oldest file ready for work:
 - No pending item left: the BulkResult (one ItemResult per item) goes to the outbox for the
   sender's reply queue, correlated with part 1, and the file is DONE.
 
-A step holds the database for at most about `budget_seconds`; with `InteractiveFirst` the
-interactive consumers go first between steps (fairness).
+Fairness: a step holds the database for at most about `budget_seconds`, yields the event
+loop after each item and ends early (committing what is done) as soon as an interactive
+transaction waits (`preempted`, from `InteractiveFirst`), which then goes first. Whole-file
+phases are in `bulk_files`, item results in `bulk_results`, publishing in `bulk_publishing`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 
+from service.app.bulk_files import apply_cross_item_rules, finish
 from service.app.bulk_ports import (
     BulkFileRecord,
-    BulkItemKeyRow,
     BulkResultRenderer,
     BulkStatus,
     PendingBulkItem,
     ReplyReader,
 )
 from service.app.bulk_publishing import PublishBehind
+from service.app.bulk_results import item_inbound, item_result, not_processed
 from service.app.clock import processing_date
-from service.app.envelope import Envelope, Inbound, Outbound
+from service.app.envelope import Inbound, Outbound
 from service.app.errors import StorageConflict, StorageUnavailable
 from service.app.ports import Clock, Publisher, Transaction, UnitOfWork
 from service.app.results import Answered, MessageResult
-from service.app.routing import REPLIES_EXCHANGE, stable_message_id
-from service.domain.anomalies import Anomaly, Severity, anomaly
+from service.app.routing import REPLIES_EXCHANGE
 from service.domain.codes import Environment
-from service.domain.commands import (
-    AddAttachment,
-    BulkItemCommand,
-    CancelRequest,
-    DecideNotification,
-    ModifyRequest,
-    SubmitRequest,
-)
-from service.domain.replies import ItemResult
-from service.domain.rules.bulk import ItemKey, SubmissionKey, cross_item_refusals, item_path
 
 log = logging.getLogger(__name__)
 
-ACCEPTED, REJECTED = "ACCEPTED", "REJECTED"
 _CHUNK = 32  # items whose commands are read and look-ups preloaded together
 _REPLY_TYPES = frozenset({"Ticket", "Acknowledgement", "Rejection"})
-_COMMANDS: dict[str, type[BulkItemCommand]] = {
-    c.__name__: c
-    for c in (SubmitRequest, CancelRequest, ModifyRequest, AddAttachment, DecideNotification)
-}
 
 
 class ItemProcessor(Protocol):
@@ -85,7 +70,7 @@ class ItemProcessor(Protocol):
 class WorkerSettings:
     batch: int = 256  # items per transaction at most
     budget_seconds: float = 0.04  # ... and about this long
-    page: int = 5000  # rows read per transaction when scanning a whole file
+    page: int = 2000  # rows read per transaction when scanning a whole file
     max_attempts: int = 5  # an item failing this often is answered as not processed
     idle_seconds: float = 1.0  # polling when nothing is signalled (other instances' files)
     backoff_seconds: float = 0.5
@@ -198,9 +183,10 @@ class BulkWorker:
                 if items:
                     batch = await self._items(tx, file, items, confirmed)
         if file.status is BulkStatus.READY:
-            await self._apply_cross_item_rules(file)
+            await apply_cross_item_rules(self._uow, file, self._settings.page)
         elif batch is None:
-            await self._finish(file)
+            result = await finish(self._uow, self._renderer, file, self._settings.page)
+            await self._sent.publish([result] if result is not None else [])
         else:
             self._sent.marked(confirmed)
             if batch.failed is not None:
@@ -253,7 +239,7 @@ class BulkWorker:
         deadline = time.monotonic() + self._settings.budget_seconds
         for start in range(0, len(items), _CHUNK):
             chunk = items[start:start + _CHUNK]
-            inbounds = [self._inbound(file, item, now) for item in chunk]
+            inbounds = [item_inbound(file, item, now) for item in chunk]
             if self._settings.preload:
                 await tx.preload(inbounds)
             for item, inbound in zip(chunk, inbounds, strict=True):
@@ -274,7 +260,7 @@ class BulkWorker:
         elif item.attempts + 1 >= self._settings.max_attempts:
             log.error("bulk file %d item %d failed %d times: answered as not processed",
                       file.id, item.seq, item.attempts + 1)
-            batch.done.append((item.seq, _not_processed(item).model_dump_json()))
+            batch.done.append((item.seq, not_processed(item).model_dump_json()))
         else:
             log.warning("bulk file %d item %d failed (%s), will retry", file.id, item.seq,
                         getattr(result, "error", result))
@@ -310,145 +296,9 @@ class BulkWorker:
             reply = others.pop(0)
             batch.replies.append(reply.message_id)
         batch.publish.extend(others)
-        outcome = self._item_result(item, reply)
+        outcome = item_result(self._reader, item, reply)
         if outcome.ticket_number and outcome.ticket_number.startswith("T"):
             batch.test_tickets += 1
         batch.done.append((item.seq, outcome.model_dump_json()))
 
-    def _item_result(self, item: PendingBulkItem, reply: Outbound | None) -> ItemResult:
-        if reply is None:
-            return _not_processed(item)
-        summary = self._reader.summary(reply.body)
-        accepted = summary.kind in ("Ticket", "Acknowledgement")
-        ticket = summary.ticket_number if summary.kind == "Ticket" else None
-        return ItemResult(
-            seq=item.seq, request_reference=item.request_reference,
-            ticket_number=ticket if accepted else None,
-            action=summary.action if accepted and ticket is None else None,
-            status=ACCEPTED if accepted else REJECTED,
-            anomalies=tuple(_under_item(a, item.seq) for a in summary.anomalies),
-        )
-
-    @staticmethod
-    def _inbound(file: BulkFileRecord, item: PendingBulkItem, now: datetime) -> Inbound:
-        command = _COMMANDS[item.kind].model_validate_json(item.payload)
-        envelope = Envelope(
-            sender=file.sender, message_id=f"bulk:{file.id}:{item.seq}",
-            correlation_id=file.correlation_id,
-            body_sha256=hashlib.sha256(item.payload.encode()).hexdigest(),
-            received_at=now, environment=file.environment,
-        )
-        return Inbound(envelope, message_type=item.kind,
-                       request_reference=item.request_reference, command=command)
-
     # ---- whole-file phases ------------------------------------------------------------------
-
-    async def _apply_cross_item_rules(self, file: BulkFileRecord) -> None:
-        """V-BLK-3 and V-BLK-4 on the keys (read page by page), then, in one transaction,
-        the refused items are done and the file is PROCESSING."""
-        keys = [key async for key in self._keys(file.id)]
-        refused: dict[int, list[Anomaly]] = {}
-        for seq, found in cross_item_refusals(_item_key(k) for k in keys):
-            refused.setdefault(seq, []).append(found)
-        references = {k.seq: k.request_reference for k in keys}
-        results = [
-            (seq, ItemResult(seq=seq, request_reference=references[seq], status=REJECTED,
-                             anomalies=tuple(found)).model_dump_json())
-            for seq, found in sorted(refused.items())
-        ]
-        async with self._uow.begin() as tx:
-            current = await tx.bulk.lock_file(file.id)
-            if current is None or current.status is not BulkStatus.READY:
-                return
-            await tx.bulk.complete_items(file.id, results)
-            await tx.bulk.set_status(file.id, BulkStatus.PROCESSING)
-        log.info("bulk file %d (%s, %d items): %d refused by V-BLK-3/4, processing",
-                 file.id, file.file_reference, file.item_count, len(results))
-
-    async def _keys(self, file_id: int) -> AsyncIterator[BulkItemKeyRow]:
-        after = 0
-        while True:
-            async with self._uow.begin() as tx:
-                page = await tx.bulk.item_keys(file_id, after, self._settings.page)
-            for key in page:
-                yield key
-            if len(page) < self._settings.page:
-                return
-            after = page[-1].seq
-
-    async def _finish(self, file: BulkFileRecord) -> None:
-        """Every item done: the BulkResult, rendered outside any transaction, then written
-        with the file's last state change."""
-        rows: list[tuple[int, str]] = []
-        while True:
-            async with self._uow.begin() as tx:
-                page = await tx.bulk.results(file.id, rows[-1][0] if rows else 0,
-                                             self._settings.page)
-            rows.extend(page)
-            if len(page) < self._settings.page:
-                break
-        body = await asyncio.to_thread(self._render, file, rows)
-        result = Outbound(
-            exchange=REPLIES_EXCHANGE, routing_key=file.sender,
-            message_id=stable_message_id(file.sender, f"bulk-file:{file.id}", "bulk-result"),
-            correlation_id=file.correlation_id, message_type="BulkResult", body=body,
-            environment=file.environment,
-        )
-        async with self._uow.begin() as tx:
-            current = await tx.bulk.lock_file(file.id)
-            if current is None or current.status is not BulkStatus.PROCESSING:
-                return
-            if await tx.bulk.pending_items(file.id, 1):
-                return  # cannot happen: parts are all in before PROCESSING
-            await tx.outbox.add(result)
-            if file.environment is Environment.TEST:
-                await tx.bulk.delete_file(file.id)
-            else:
-                await tx.bulk.set_status(file.id, BulkStatus.DONE)
-        log.info("bulk file %d (%s): BulkResult for %d items written", file.id,
-                 file.file_reference, len(rows))
-        await self._sent.publish([result])
-
-    def _render(self, file: BulkFileRecord, rows: Sequence[tuple[int, str]]) -> bytes:
-        accepted = sum(1 for _, raw in rows if f'"status":"{ACCEPTED}"' in raw)
-
-        def items() -> Iterator[ItemResult]:
-            for _, raw in rows:
-                yield ItemResult.model_validate_json(raw)
-
-        return self._renderer.render_bulk_result(file.file_reference, accepted,
-                                                 len(rows) - accepted, items())
-
-
-def _item_key(row: BulkItemKeyRow) -> ItemKey:
-    submission = None
-    if row.check_key is not None:
-        company, inss, scheme, start, end = json.loads(row.check_key)
-        submission = SubmissionKey(company, inss, scheme, _day(start), _day(end) if end else None)
-    return ItemKey(row.seq, row.kind, row.request_reference, submission)
-
-
-def _day(value: str) -> date:
-    return date.fromisoformat(value)
-
-
-def _under_item(found: Anomaly, seq: int) -> Anomaly:
-    """A reply's anomaly path (`/SubmitRequest/...`) as seen from the file."""
-    if found.path is None or found.path.startswith("/BulkFile"):
-        return found
-    return found.model_copy(update={"path": item_path(seq) + found.path})
-
-
-def _not_processed(item: PendingBulkItem) -> ItemResult:
-    return ItemResult(seq=item.seq, request_reference=item.request_reference, status=REJECTED,
-                      anomalies=(NOT_PROCESSED,))
-
-
-NOT_PROCESSED = anomaly(
-    "90000-146", Severity.BLOCKING, None,
-    "This item could not be processed (technical error); nothing was changed. Send it again.",
-    "Cet élément n'a pas pu être traité (erreur technique) ; rien n'a été modifié. "
-    "Envoyez-le à nouveau.",
-    "Dit item kon niet worden verwerkt (technische fout); er werd niets gewijzigd. "
-    "Verstuur het opnieuw.",
-)

@@ -25,6 +25,13 @@ _BY_SQLSTATE: dict[str, type[BreakgateError]] = {
     "58": StorageUnavailable,  # system_error (class): I/O error
     "55P03": StorageUnavailable,  # lock_not_available
     "25P03": StorageUnavailable,  # idle_in_transaction_session_timeout
+    # Refused at connect time: no message is at fault, so they must pause consumption rather
+    # than count as failed attempts (a 60 s outage dead-lettered every queued filing before,
+    # RELIABILITY.md T6): the database taken out of service (ALLOW_CONNECTIONS false), a
+    # rotated password, a database not there (yet) during a failover or restore.
+    "55000": StorageUnavailable,  # object_not_in_prerequisite_state: not accepting connections
+    "28": StorageUnavailable,  # invalid_authorization_specification (class)
+    "3D000": StorageUnavailable,  # invalid_catalog_name: database does not exist
 }
 
 # First match wins: IntegrityError is a DatabaseError, so it comes before the broad ones.

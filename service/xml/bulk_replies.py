@@ -8,7 +8,7 @@ without a 50,000-item tree (or model) in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableSequence
 
 from lxml import etree
 
@@ -55,19 +55,26 @@ def _anomaly(element: etree._Element) -> Anomaly:
 class StreamingBulkResult:
     """Implements `service.app.bulk_ports.BulkResultRenderer`."""
 
-    def render_bulk_result(
-        self, file_reference: str, accepted: int, rejected: int, items: Iterable[ItemResult]
-    ) -> bytes:
+    def render_items(self, items: Iterable[ItemResult]) -> bytes:
+        return b"".join(_item_bytes(item) for item in items)
+
+    def render_document(self, file_reference: str, accepted: int, rejected: int,
+                        items: MutableSequence[bytes]) -> bytes:
         root = w.root("BulkResult")
         add(root, "FileReference", file_reference)
         add(root, "Accepted", accepted)
         add(root, "Rejected", rejected)
         head = w.serialise(root)
         assert head.endswith(_END)
-        chunks = [head[: -len(_END)]]
-        chunks.extend(_item_bytes(item) for item in items)
-        chunks.append(_END)
-        return b"".join(chunks)
+        whole = b"".join([head[: -len(_END)], *items, _END])  # one allocation, sized first
+        items[:] = []  # consumed: the pages are not kept alongside the whole
+        return whole
+
+    def render_bulk_result(
+        self, file_reference: str, accepted: int, rejected: int, items: Iterable[ItemResult]
+    ) -> bytes:
+        return self.render_document(file_reference, accepted, rejected,
+                                    [self.render_items(items)])
 
 
 _END = b"</BulkResult>"

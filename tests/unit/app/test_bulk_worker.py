@@ -248,3 +248,20 @@ async def test_a_small_budget_still_makes_progress_one_item_per_transaction() ->
     done = [i for (_, _), i in uow.state.bulk.items.items() if i.status is ItemStatus.DONE]
     assert (len(done), uow.commits - commits) == (1, 1)
     assert file.status is BulkStatus.PROCESSING
+
+
+async def test_a_step_ends_after_its_current_item_when_an_interactive_message_waits() -> None:
+    uow = await seeded(4)
+    await stored(uow, items(4))
+    waiting = [False]
+    worker = make_worker(uow)
+    worker._preempted = lambda: waiting[0]
+    await worker.step()  # cross-item rules
+    waiting[0] = True
+    await worker.step()
+    done = [i for i in uow.state.bulk.items.values() if i.status is ItemStatus.DONE]
+    assert len(done) == 1
+    waiting[0] = False
+    await worker.step()
+    done = [i for i in uow.state.bulk.items.values() if i.status is ItemStatus.DONE]
+    assert len(done) == 4
