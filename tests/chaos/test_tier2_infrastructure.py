@@ -172,10 +172,12 @@ async def test_t7_network_faults_between_service_and_broker(
                     proxy.slicer(512, 1)
                     await asyncio.sleep(15)
                     detail = "latency 200+-50 ms and 512-byte slices for 15 s"
-                else:
-                    proxy.limit_data(300_000)
-                    await asyncio.sleep(15)
-                    detail = f"connections cut after 300 000 bytes: resets {proxy.resets}"
+                else:  # three cuts in the middle of the stream (of a frame, most likely)
+                    for _ in range(3):
+                        proxy.cut_after(100_003)
+                        await asyncio.sleep(5)
+                    detail = (f"open connections cut 3 times after 100 003 more bytes: resets "
+                              f"{proxy.resets}")
                 proxy.clear()
                 await publishing
                 quiet = await quiesce(dep, sc.collector, sc.ledger, timeout=300)

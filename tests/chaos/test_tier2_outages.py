@@ -99,5 +99,3 @@ async def test_t19_relay_crashes_and_a_blocked_reply_queue(
             report(figures, "T19-relay-crash-blocked-replies", capsys, tmp_path)
             assert figures.passed, figures.block()
 
-
-_ = ready_count

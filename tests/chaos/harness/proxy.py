@@ -8,7 +8,7 @@ Toxics (they apply to every connection, existing and new, in both directions):
 - `reset_peer(after_bytes=, after_s=)`: connections are aborted with a TCP RST after that many
   bytes or seconds (`reset_all()` now);
 - `limit_data(bytes)`: a connection is closed once that many bytes went through it, possibly
-  in the middle of a frame;
+  in the middle of a frame (`cut_after(bytes)`: only the connections open now, once);
 - `slicer(size, delay_ms)`: chunks are cut into `size`-byte slices sent `delay_ms` apart.
 """
 
@@ -43,6 +43,7 @@ class _Link:
     opened: float = field(default_factory=time.monotonic)
     bytes: int = 0
     closed: bool = False
+    limit: int | None = None
 
 
 class FaultProxy:
@@ -84,7 +85,15 @@ class FaultProxy:
         self.toxics.reset_after_bytes, self.toxics.reset_after_s = after_bytes, after_s
 
     def limit_data(self, limit: int | None) -> None:
+        """Every connection (existing and new) is closed once `limit` bytes went through it."""
         self.toxics.limit_bytes = limit
+
+    def cut_after(self, more_bytes: int) -> None:
+        """The connections open now are closed after `more_bytes` further bytes (most likely
+        in the middle of a frame); new connections are not affected."""
+        for link in self._links:
+            if not link.closed:
+                link.limit = link.bytes + more_bytes
 
     def slicer(self, size: int | None, delay_ms: float = 0.0) -> None:
         self.toxics.slice_size, self.toxics.slice_delay_ms = size, delay_ms
@@ -172,8 +181,9 @@ class FaultProxy:
             if t.latency_ms or t.jitter_ms:
                 delay = t.latency_ms + self._rng.uniform(-t.jitter_ms, t.jitter_ms)
                 await asyncio.sleep(max(0.0, delay) / 1000)
-            if t.limit_bytes is not None and link.bytes + len(data) > t.limit_bytes:
-                data = data[: max(0, t.limit_bytes - link.bytes)]
+            limit = min(x for x in (t.limit_bytes, link.limit, 1 << 62) if x is not None)
+            if link.bytes + len(data) > limit:
+                data = data[: max(0, limit - link.bytes)]
                 await self._send(writer, data, link)
                 self._abort(link)
                 return

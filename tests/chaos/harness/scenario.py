@@ -38,8 +38,12 @@ FAST = {
 
 
 @contextmanager
-def chaos_deployment(tmp_path: Path, database: str, **env: str) -> Iterator[Deployment]:
-    with deployment(tmp_path, database, env={**FAST, **env}) as dep:
+def chaos_deployment(tmp_path: Path, database: str, *, database_url: str | None = None,
+                     **env: str) -> Iterator[Deployment]:
+    """`env`: BREAKGATE_* settings (names without the prefix are refused: a typo must not
+    silently become a no-op)."""
+    assert all(name.startswith("BREAKGATE_") for name in env), sorted(env)
+    with deployment(tmp_path, database, env={**FAST, **env}, database_url=database_url) as dep:
         yield dep
 
 
