@@ -34,6 +34,7 @@ from aio_pika.abc import (
 )
 from aio_pika.exceptions import ChannelInvalidStateError
 
+from consumers.memory import release_memory
 from consumers.policy import (
     ERROR_CODE_NOT_AUTHORISED,
     ERROR_CODE_PROCESSING_FAILED,
@@ -384,6 +385,8 @@ class BatchConsumer:
         faults.crashpoint("after_ack")
         if outbound:
             await self._publish_behind(outbound)
+        if any(len(item.message.body) >= _THREAD_DECODE_BYTES for item in live):
+            release_memory()  # a large document's parse tree is freed: give it back to the OS
         self.stats.batches += 1
         self.stats.messages += len(live)
         self.stats.max_batch_seen = max(self.stats.max_batch_seen, len(live))
@@ -580,6 +583,15 @@ class BatchConsumer:
             # Committed in the outbox: the relay re-sends (policy: PublishFailed -> ACK).
             log.exception("publishing %d replies failed; the outbox relay will re-send",
                           len(outbound))
+            confirmed = set()
+        except asyncio.CancelledError:
+            # aiormq cancels the confirm futures of a connection that died. This task must not
+            # end cancelled: the worker awaits it before the next batch and would die with it.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            log.warning("publishing %d replies was cut by a connection loss; the outbox relay "
+                        "will re-send", len(outbound))
             confirmed = set()
         self.stats.replies_published += len(confirmed)
         self.stats.replies_unconfirmed += len(outbound) - len(confirmed)

@@ -168,6 +168,14 @@ class OutboxRelay:
                 log.warning("relay: storage unavailable (%s)", exc)
             except Exception:
                 log.exception("relay pass failed")
+            except asyncio.CancelledError:
+                # aiormq cancels the confirm futures of a connection that died: that must not
+                # end the relay for good (the outbox would never be re-sent, RELIABILITY.md
+                # T7). Only a cancellation of this task itself stops it.
+                task = asyncio.current_task()
+                if self._stop.is_set() or (task is not None and task.cancelling()):
+                    raise
+                log.warning("relay pass cancelled by a connection loss; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=interval)
 
