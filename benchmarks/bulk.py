@@ -12,12 +12,18 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
+import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import aio_pika
 from sqlalchemy import insert
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
 from support_service import Account, Deployment, publish, submissions, wait_for_rows
 
 from service import bulk_samples, samples
@@ -123,10 +129,14 @@ async def bulk_under_load(dep: Deployment) -> BulkFigures:
         await message.ack()
 
     await replies.consume(on_reply)
+    # The file goes out from another process: framing tens of megabytes in this event loop
+    # would delay the replies it timestamps.
+    path = Path(tempfile.mkdtemp()) / "bulk.xml"
+    path.write_bytes(body)
+    del body
     started = time.perf_counter()
-    await exchange.publish(aio_pika.Message(
-        body, message_id="bench-bulk", user_id=alice.user, content_type="application/xml",
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key="BulkFile")
+    sender = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "benchmarks.bulk", dep.url_for(alice), alice.user, str(path))
     for i, (mid, message) in enumerate(live):
         if finished.is_set():
             break
@@ -136,6 +146,8 @@ async def bulk_under_load(dep: Deployment) -> BulkFigures:
             message, message_id=mid, user_id=alice.user, content_type="application/xml",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key="SubmitRequest")
     await asyncio.wait_for(finished.wait(), timeout=1800)
+    await sender.wait()
+    path.unlink()
     await asyncio.sleep(1.0)  # the last interactive replies
     await connection.close()
     rss = peak_rss_mb(service.popen.pid)
@@ -161,3 +173,20 @@ def describe(database: str, figures: BulkFigures, interactive_rate: float | None
             f"{figures.seconds:.1f} s); service peak RSS {figures.peak_rss_mb:.0f} MB; "
             f"{figures.live} interactive at {LIVE_RATE}/s meanwhile: p50 "
             f"{figures.p50_ms:.1f} ms, p99 {figures.p99_ms:.1f} ms, max {figures.max_ms:.1f} ms")
+
+
+async def _publish_file(url: str, user: str, path: Path) -> None:
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(f"breakgate.in.{user}", ensure=False)
+        await exchange.publish(aio_pika.Message(
+            path.read_bytes(), message_id="bench-bulk", user_id=user,
+            content_type="application/xml", delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key="BulkFile")
+    finally:
+        await connection.close()
+
+
+if __name__ == "__main__":  # python -m benchmarks.bulk URL USER FILE: publish one BulkFile
+    asyncio.run(_publish_file(sys.argv[1], sys.argv[2], Path(sys.argv[3])))

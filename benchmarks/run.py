@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import statistics
 import subprocess
 import sys
@@ -29,7 +30,7 @@ from support_service import Deployment, deployment, seeded, submissions
 
 from benchmarks.bulk import bulk_under_load, describe
 
-N = int(os.environ.get("BENCH_N", "5000")) if (os := __import__("os")) else 5000
+N = int(os.environ.get("BENCH_N", "5000"))
 STEADY_RATE = 200
 STEADY_SECONDS = 10
 

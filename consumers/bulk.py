@@ -160,7 +160,7 @@ class BulkIntakeConsumer:
                                     text=f"user_id {message.user_id!r} / exchange "
                                          f"{message.exchange!r} name no sender", attempts=1)
             return
-        envelope = self._envelope(message, sender)
+        envelope = await self._envelope(message, sender)
         key = (sender, envelope.message_id)
         while True:
             try:
@@ -190,13 +190,15 @@ class BulkIntakeConsumer:
         await _quietly(message.ack())
         self.acked += 1
 
-    def _envelope(self, message: AbstractIncomingMessage, sender: str) -> Envelope:
-        body = message.body
-        message_id = message.message_id or f"sha256:{hashlib.sha256(body).hexdigest()}"
+    async def _envelope(self, message: AbstractIncomingMessage, sender: str) -> Envelope:
+        # Hashing tens of megabytes takes a while: in a thread (hashlib lets go of the GIL),
+        # not in the event loop the interactive consumers share.
+        digest = (await asyncio.to_thread(hashlib.sha256, message.body)).hexdigest()
+        message_id = message.message_id or f"sha256:{digest}"
         return Envelope(
             sender=sender, message_id=message_id,
             correlation_id=message.correlation_id or message_id,
-            body_sha256=hashlib.sha256(body).hexdigest(), received_at=self._clock.now(),
+            body_sha256=digest, received_at=self._clock.now(),
             reply_to=honoured_reply_to(message.reply_to, sender),
         )
 

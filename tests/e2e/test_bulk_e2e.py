@@ -75,6 +75,12 @@ def as_item(message: str) -> str:
     return "<SubmitRequest>" + message.split(">", 1)[1]
 
 
+def cancel_item(reference: str, ticket: str | None) -> str:
+    return (f"<CancelRequest><RequestReference>{reference}</RequestReference><Employer>"
+            f"<CompanyID>{samples.DEMO_COMPANY_ID}</CompanyID></Employer>"
+            f"<TicketNumber>{ticket}</TicketNumber><Confirm>true</Confirm></CancelRequest>")
+
+
 async def test_a_mixed_file_and_a_reused_reference(dep: Deployment) -> None:
     alice = dep.add_sender("alice")
     dep.serve()
@@ -96,6 +102,7 @@ async def test_a_mixed_file_and_a_reused_reference(dep: Deployment) -> None:
         (6, submit[0][1].replace("BULK-0<", "BULK-6<")),                      # V-BLK-4
         (7, as_item(earlier[1][1].decode()).replace("Peeters", "Janssens")),  # other content
         (8, submit[2][1]),                                                    # accepted
+        (9, cancel_item("CANCEL-8", tickets["EARLIER-8"])),                   # cancelled
     ]
     reference = bulk_samples.file_reference(number, today, "MIX01")
     await send_file(dep, alice, "file-mixed", bulk_samples.bulk_file(reference, entries))
@@ -103,16 +110,18 @@ async def test_a_mixed_file_and_a_reused_reference(dep: Deployment) -> None:
 
     [got_receipt] = only(replies, "BulkReceipt")
     [result] = only(replies, "BulkResult")
-    assert receipt(got_receipt) == (1, 8, ())
+    assert receipt(got_receipt) == (1, 9, ())
     assert got_receipt.correlation_id == result.correlation_id == "file-mixed"
     found = lines(result)
     assert {seq: status for seq, (status, _, _) in found.items()} == {
         1: "ACCEPTED", 2: "REJECTED", 3: "ACCEPTED", 4: "REJECTED", 5: "REJECTED",
-        6: "REJECTED", 7: "REJECTED", 8: "ACCEPTED"}
+        6: "REJECTED", 7: "REJECTED", 8: "ACCEPTED", 9: "ACCEPTED"}
     assert found[2][2] == ("70015-006",) and found[6][2] == ("70004-006",)
     assert found[3][1] == tickets["EARLIER-7"]  # the first ticket, not a second one
     assert "70019-230" in found[4][2] and found[5][2] == ("00014-155",)
     assert found[7][2] == ("70015-006",)
+    assert found[9][1] == "CANCELLED"  # an item of another kind, through the same handler
+    assert await dep.scalar("select count(*) from requests where status = 'CANCELLED'") == 1
     assert await dep.scalar("select count(*) from requests") == 4  # 2 earlier + items 1, 8
 
     # The same reference again, as a new message: refused whole, nothing processed.

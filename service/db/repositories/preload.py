@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.app.envelope import Inbound
@@ -57,38 +57,40 @@ async def _inbox(connection: AsyncConnection, state: TransactionState,
         state.known_inbox_ids.setdefault(key, None)
     for key in refs:
         state.known_inbox_refs.setdefault(key, None)
-    for id_chunk, ref_chunk in _paired(_chunks(ids), _chunks(refs)):
-        conditions: list[Any] = []
-        if id_chunk:
-            conditions.append(tuple_(inbox.c.sender, inbox.c.message_id).in_(id_chunk))
-        if ref_chunk:
-            conditions.append(tuple_(inbox.c.sender, inbox.c.request_reference).in_(ref_chunk))
-        result = await connection.execute(select(inbox).where(or_(*conditions)))
-        for row in result:
-            entry = InboxEntry(row.sender, row.message_id, row.request_reference,
-                               row.content_sha256, tuple(json.loads(row.reply_message_ids)))
-            if (row.sender, row.message_id) in state.known_inbox_ids:
-                state.known_inbox_ids[(row.sender, row.message_id)] = entry
-            if row.request_reference is not None:
-                state.known_inbox_refs[(row.sender, row.request_reference)] = entry
+    # `sender = ? AND x IN (...)`, not a row-value IN: SQLite runs `(a, b) IN (VALUES ...)`
+    # as a full scan of the table (measured: O(table) per batch, 30x slower at 50,000 rows).
+    for column, keys in ((inbox.c.message_id, ids), (inbox.c.request_reference, refs)):
+        for sender, chunk in _by_first(keys):
+            result = await connection.execute(
+                select(inbox).where(inbox.c.sender == sender, column.in_(chunk)))
+            for row in result:
+                entry = InboxEntry(row.sender, row.message_id, row.request_reference,
+                                   row.content_sha256, tuple(json.loads(row.reply_message_ids)))
+                if (row.sender, row.message_id) in state.known_inbox_ids:
+                    state.known_inbox_ids[(row.sender, row.message_id)] = entry
+                if row.request_reference is not None:
+                    state.known_inbox_refs[(row.sender, row.request_reference)] = entry
 
 
-def _paired(a: Iterable[list[K]], b: Iterable[list[K]]) -> Iterable[tuple[list[K], list[K]]]:
-    left, right = list(a), list(b)
-    for index in range(max(len(left), len(right))):
-        yield (left[index] if index < len(left) else [],
-               right[index] if index < len(right) else [])
+def _by_first(keys: Iterable[tuple[str, str]]) -> Iterable[tuple[str, list[str]]]:
+    """(first, chunk of seconds) for index-friendly `first = ? AND second IN (...)`."""
+    grouped: dict[str, list[str]] = {}
+    for first, second in keys:
+        grouped.setdefault(first, []).append(second)
+    for first, seconds in grouped.items():
+        for chunk in _chunks(seconds):
+            yield first, chunk
 
 
 async def _personnel(connection: AsyncConnection, state: TransactionState,
                      workers: set[tuple[str, str]]) -> None:
     for key in workers:
         state.personnel.setdefault(key, [])
-    for chunk in _chunks(workers):
+    for company, chunk in _by_first(workers):
         result = await connection.execute(
             select(personnel.c.company_id, personnel.c.inss, personnel.c.entry_date,
                    personnel.c.exit_date, personnel.c.last_name, personnel.c.first_name)
-            .where(tuple_(personnel.c.company_id, personnel.c.inss).in_(chunk))
+            .where(personnel.c.company_id == company, personnel.c.inss.in_(chunk))
             .order_by(personnel.c.entry_date))
         for row in result:
             state.personnel[(row.company_id, row.inss)].append(EmploymentPeriod(**row._mapping))
@@ -101,9 +103,9 @@ async def _requests(connection: AsyncConnection, state: TransactionState,
     columns = [requests.c[name] for name in (
         "ticket_number", "sender", "company_id", "request_reference", "inss", "scheme",
         "start_date", "end_date", "status", "version", "submitted_at", "payload_json")]
-    for chunk in _chunks(workers):
+    for company, chunk in _by_first(workers):
         result = await connection.execute(
-            select(*columns).where(tuple_(requests.c.company_id, requests.c.inss).in_(chunk))
+            select(*columns).where(requests.c.company_id == company, requests.c.inss.in_(chunk))
             .order_by(requests.c.start_date, requests.c.id))
         for row in result:
             values = dict(row._mapping)
