@@ -31,6 +31,7 @@ OPTIONAL_AUDIENCE = frozenset({EVENTS_EXCHANGE})
 
 ENVIRONMENT_HEADER = "x-breakgate-environment"
 XML = "application/xml"
+EPHEMERAL_EXPIRATION_SECONDS = 60
 
 
 class _UtcClock:
@@ -82,7 +83,9 @@ class ReplyPublisher:
             outbound.body,
             headers=headers,
             content_type=XML,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            delivery_mode=(aio_pika.DeliveryMode.NOT_PERSISTENT if outbound.ephemeral
+                           else aio_pika.DeliveryMode.PERSISTENT),
+            expiration=EPHEMERAL_EXPIRATION_SECONDS if outbound.ephemeral else None,
             message_id=outbound.message_id,
             correlation_id=outbound.correlation_id,
             type=outbound.message_type,
@@ -108,7 +111,8 @@ class ReplyPublisher:
                     routing_key=outbound.routing_key,
                     # Events are offered to whoever listens; replies and what the authority
                     # must know are not sent until a queue takes them.
-                    mandatory=outbound.exchange not in OPTIONAL_AUDIENCE,
+                    mandatory=(outbound.exchange not in OPTIONAL_AUDIENCE
+                               and not outbound.ephemeral),
                 ),
                 timeout=self._timeout,
             )

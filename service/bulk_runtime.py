@@ -62,7 +62,8 @@ def build_bulk(uow: UnitOfWork, publisher: Publisher, settings: Settings,
         StreamingBulkResult(), publisher, clock,
         WorkerSettings(batch=settings.bulk_batch,
                        budget_seconds=settings.bulk_batch_budget_ms / 1000,
-                       max_attempts=settings.max_attempts, preload=settings.bulk_preload),
+                       max_attempts=settings.max_attempts, preload=settings.bulk_preload,
+                       progress_seconds=settings.bulk_progress_seconds),
         preempted=(lambda: gate.interactive_waiting) if gate is not None else None,
     )
     scanner = BulkFileReader(settings.max_bulk_bytes, settings.max_xml_depth)

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     bulk_batch: int = 256  # items per bulk-worker transaction at most
     bulk_batch_budget_ms: float = 40.0  # ... and about this long (interactive fairness)
     bulk_preload: bool = True  # batch look-ups per chunk of items (Transaction.preload)
+    bulk_progress_seconds: float = 2.0  # a BulkProgress per file at most this often; 0: none
     delivery_limit: int = 5
     max_attempts: int = 5
 

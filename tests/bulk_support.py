@@ -89,11 +89,12 @@ def make_intake(uow: UnitOfWork, **kwargs: Any) -> BulkIntake:
 
 def make_worker(uow: FakeUnitOfWork, publisher: RecordingPublisher | None = None,
                 **settings: Any) -> BulkWorker:
+    """No BulkProgress unless `progress_seconds` is given (tests count what is published)."""
     processor = MessageProcessor(uow, outbound(), FixedClock(NOW), LegalParameters.default())
     return BulkWorker(uow, processor, XmlReplyReader(), StreamingBulkResult(),
                       publisher or RecordingPublisher(), FixedClock(NOW),
                       WorkerSettings(**{"budget_seconds": 60.0, "backoff_seconds": 0.0,
-                                        **settings}))
+                                        "progress_seconds": 0.0, **settings}))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """The bulk worker's whole-file phases: the cross-item rules once every part is in, and the
 BulkResult once every item is done. Each reads the file page by page (a transaction per page,
 so the database is never held for long) and then changes the file in one short transaction,
-guarded by its status: run twice (a crash, another instance), the second run does nothing."""
+guarded by its status: run twice (a crash, another instance), the second run does nothing.
+Meanwhile, `progress_message` tells the sender how far the items are (a BulkProgress, never
+stored)."""
 
 from __future__ import annotations
 
@@ -105,6 +107,25 @@ async def finish(uow: UnitOfWork, renderer: BulkResultRenderer, file: BulkFileRe
     log.info("bulk file %d (%s): BulkResult for %d items (%d accepted) written", file.id,
              file.file_reference, total, accepted)
     return result
+
+
+async def progress_message(uow: UnitOfWork, renderer: BulkResultRenderer,
+                           file: BulkFileRecord) -> Outbound | None:
+    """The file's BulkProgress, counted in a short read-only transaction, addressed like its
+    BulkResult (the sender's reply queue, part 1's correlation_id); None when every item is
+    done (the BulkResult follows). Not for the outbox: it is published once, best effort."""
+    async with uow.begin() as tx:
+        counted = await tx.bulk.progress(file.id)
+    if counted.done >= counted.total:
+        return None
+    return Outbound(
+        exchange=REPLIES_EXCHANGE, routing_key=file.sender,
+        message_id=stable_message_id(file.sender, f"bulk-file:{file.id}",
+                                     f"bulk-progress:{counted.done}"),
+        correlation_id=file.correlation_id, message_type="BulkProgress",
+        body=renderer.render_progress(file.file_reference, counted.done, counted.total),
+        environment=file.environment, ephemeral=True,
+    )
 
 
 def _render_page(renderer: BulkResultRenderer, rows: Sequence[tuple[int, str]]

@@ -233,7 +233,8 @@ class ReplyReader(Protocol):
 
 class BulkResultRenderer(Protocol):
     """A BulkResult as XML bytes, its items rendered a page at a time (a 50,000-item result
-    is never one tree, or one list of models, in memory)."""
+    is never one tree, or one list of models, in memory); and the BulkProgress sent while
+    the items are processed."""
 
     def render_items(self, items: Iterable[ItemResult]) -> bytes:
         """ItemResult elements, to go inside a BulkResult in this order."""
@@ -242,4 +243,8 @@ class BulkResultRenderer(Protocol):
     def render_document(self, file_reference: str, accepted: int, rejected: int,
                         items: MutableSequence[bytes]) -> bytes:
         """The whole BulkResult around the rendered items (`items` is consumed)."""
+        ...
+
+    def render_progress(self, file_reference: str, items_done: int, item_count: int) -> bytes:
+        """A BulkProgress: `items_done` of the file's `item_count` items are done."""
         ...

@@ -2,7 +2,10 @@
 are awaited while the next step runs, and the ids the broker confirmed are marked sent in
 the worker's next transaction, so publishing costs the worker neither a wait nor a commit of
 its own. Whatever is not confirmed (or not yet marked when the process dies) stays unsent in
-the outbox and the relay re-publishes it; receivers dedupe on the stable message_id."""
+the outbox and the relay re-publishes it; receivers dedupe on the stable message_id.
+
+`BestEffort` publishes what is not in the outbox at all (the BulkProgress): in the
+background, never re-sent, its failures only logged."""
 
 from __future__ import annotations
 
@@ -67,3 +70,35 @@ class PublishBehind:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(self._task), timeout=5)
         await self.settle()
+
+
+class BestEffort:
+    """One message at a time in the background; one offered while the previous is still in
+    flight is dropped (the next one says more anyway). A failure is logged and forgotten:
+    nothing the worker does waits for it or depends on it."""
+
+    def __init__(self, publisher: Publisher) -> None:
+        self._publisher = publisher
+        self._task: asyncio.Task[None] | None = None
+
+    def offer(self, message: Outbound) -> bool:
+        """False when dropped (the previous one is not confirmed yet)."""
+        if self._task is not None and not self._task.done():
+            return False
+        self._task = asyncio.create_task(self._send(message), name="bulk-best-effort")
+        return True
+
+    async def _send(self, message: Outbound) -> None:
+        try:
+            sent = await self._publisher.publish_many([message])
+        except Exception as exc:
+            log.debug("%s %s not published: %s", message.message_type, message.message_id, exc)
+            return
+        if message.message_id not in sent:
+            log.debug("%s %s not confirmed", message.message_type, message.message_id)
+
+    async def close(self, timeout: float = 1.0) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, timeout=timeout)  # cancelled when too late

@@ -18,6 +18,10 @@ Each step is one transaction on the oldest file ready for work:
   kept, and the file is deleted once answered. T ticket numbers come from the T counter.
 - No pending item left: the BulkResult (one ItemResult per item) goes to the outbox for the
   sender's reply queue, correlated with part 1, and the file is DONE.
+- Meanwhile, at most every `progress_seconds` per file, a BulkProgress (items done of the
+  total) goes the same way, after the step's commit; it is not in the outbox but published
+  once, in the background (`BestEffort`): losing one is harmless, and neither its count nor
+  its publishing can fail or delay an item.
 
 Fairness: a step holds the database for at most about `budget_seconds`, yields the event
 loop after each item and ends early (committing what is done) as soon as an interactive
@@ -36,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from service.app.bulk_files import apply_cross_item_rules, finish
+from service.app.bulk_files import apply_cross_item_rules, finish, progress_message
 from service.app.bulk_ports import (
     BulkFileRecord,
     BulkResultRenderer,
@@ -44,7 +48,7 @@ from service.app.bulk_ports import (
     PendingBulkItem,
     ReplyReader,
 )
-from service.app.bulk_publishing import PublishBehind
+from service.app.bulk_publishing import BestEffort, PublishBehind
 from service.app.bulk_results import item_inbound, item_result, not_processed
 from service.app.clock import processing_date
 from service.app.envelope import Inbound, Outbound
@@ -78,6 +82,9 @@ class WorkerSettings:
     # The batch look-ups of `Transaction.preload`, a chunk of items at a time: about 2.5x the
     # throughput of one look-up per repository call per item.
     preload: bool = True
+    # A BulkProgress to the sender at most this often per file while its items are
+    # processed (the first one this long after the process started on the file); 0: none.
+    progress_seconds: float = 2.0
 
 
 @dataclass
@@ -116,6 +123,7 @@ class BulkWorker:
         self._reader = reader
         self._renderer = renderer
         self._sent = PublishBehind(publisher)
+        self._best_effort = BestEffort(publisher)
         self._clock = clock
         self._settings = settings or WorkerSettings()
         self._wake = asyncio.Event()
@@ -123,6 +131,7 @@ class BulkWorker:
         self._single = False  # after a conflict, go one item at a time once
         self._fetch = self._settings.batch
         self._done: dict[int, int] = {}  # items done per file by this process (progress logs)
+        self._progress_at: dict[int, float] = {}  # last BulkProgress (monotonic) per file
 
     def wake(self) -> None:
         self._wake.set()
@@ -188,6 +197,7 @@ class BulkWorker:
         if file.status is BulkStatus.READY:
             await apply_cross_item_rules(self._uow, file, self._settings.page)
         elif batch is None:
+            self._progress_at.pop(file.id, None)
             result = await finish(self._uow, self._renderer, file, self._settings.page)
             await self._sent.publish([result] if result is not None else [])
         else:
@@ -196,6 +206,7 @@ class BulkWorker:
             if batch.failed is not None:
                 await self._pause(self._settings.backoff_seconds)
             await self._sent.publish(batch.publish)
+            await self._tell_progress(file)
         return True
 
     def _progress(self, file: BulkFileRecord, done: int, started: float) -> None:
@@ -206,6 +217,25 @@ class BulkWorker:
         if (before + done) // _PROGRESS_EVERY > before // _PROGRESS_EVERY:
             log.info("bulk file %d (%s): %d more items done in this process", file.id,
                      file.file_reference, before + done)
+
+    async def _tell_progress(self, file: BulkFileRecord) -> None:
+        """A BulkProgress for the sender when the last one (or the first step on the file
+        in this process) is `progress_seconds` old."""
+        every = self._settings.progress_seconds
+        if every <= 0:
+            return
+        now = time.monotonic()
+        if now - self._progress_at.setdefault(file.id, now) < every:
+            return
+        self._progress_at[file.id] = now
+        try:
+            message = await progress_message(self._uow, self._renderer, file)
+        except Exception as exc:  # the items are committed; this only costs a progress
+            log.warning("bulk file %d: no progress sent (%s: %s)", file.id,
+                        type(exc).__name__, exc)
+            return
+        if message is not None:
+            self._best_effort.offer(message)
 
     async def _mark_sent(self, tx: Transaction) -> None:
         """Idle: what the last steps published is confirmed now, mark it sent."""
@@ -219,6 +249,7 @@ class BulkWorker:
     async def close(self) -> None:
         """Waits for the messages in flight (the relay covers any left unmarked)."""
         await self._sent.close()
+        await self._best_effort.close()
 
     # ---- items ----------------------------------------------------------------------------
 

@@ -51,3 +51,6 @@ class Outbound:
     body: bytes
     environment: Environment = Environment.REAL
     headers: dict[str, str] = field(default_factory=dict)
+    # A progress report, not a filing's answer: published once, transient, expiring unread
+    # after a minute, dropped when no queue takes it (never in the outbox).
+    ephemeral: bool = False

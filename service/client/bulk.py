@@ -4,8 +4,12 @@ BulkResult and write it next to the input as `<file>.result.xml` and `<file>.res
 
 Receipts come back through direct reply-to; the BulkResult, which may come much later, goes
 to the sender's durable reply queue `breakgate.replies.<user>` (a receipt whose direct
-reply-to consumer is gone lands there too). Only our own messages are acked there; any other
-is left for its owner (returned to the queue when we disconnect).
+reply-to consumer is gone lands there too), and so do the BulkProgress messages sent while
+the items are processed (items done of the total: the items bar moves with them). Only our
+own messages are acked there; any other is left for its owner (returned to the queue when we
+disconnect), except another file's BulkProgress: best effort by contract, it is taken off the
+queue rather than held (held messages count against the prefetch, and an abandoned file's
+progress could fill it).
 
 Resumable: the journal records each part once the broker confirmed it, and each receipt. A
 rerun re-publishes every part without a recorded receipt under the same message_id, which
@@ -144,6 +148,7 @@ class _Session:
         self.result: bytes | None = None
         self.result_in = asyncio.Event()
         self.held: list[AbstractIncomingMessage] = []
+        self.items_done = 0  # the most a BulkProgress said (they may arrive out of order)
 
     def _report(self) -> None:
         if self.progress is not None:
@@ -195,7 +200,7 @@ class _Session:
             return
         total = sum(r.item_count for r in self.outcome.receipts)
         if self.progress is not None:
-            self.progress.items(0, total)
+            self.progress.items(min(self.items_done, total), total)
         try:
             await asyncio.wait_for(self.result_in.wait(), timeout=self.timeout)
         except TimeoutError:
@@ -220,11 +225,23 @@ class _Session:
                 self.result = message.body
                 self._write_result(message.body)
             self.result_in.set()
+        elif kind == "BulkProgress":
+            if correlation == self.parts[0].message_id and self.result is None:
+                self._on_progress(message.body)
+            # Any file's: acked (dropped) on the durable queue, never held (best effort).
         elif durable:
             self.held.append(message)  # someone else's: not ours to ack
             return
         if durable:
             await message.ack()  # after the result is written and journaled
+
+    def _on_progress(self, body: bytes) -> None:
+        counted = _progress(body)
+        if counted is None or counted[0] <= self.items_done:
+            return  # unreadable, or older than one already shown
+        self.items_done = counted[0]
+        if self.progress is not None:
+            self.progress.items(*counted)
 
     def _write_result(self, body: bytes) -> None:
         xml_path, csv_path = outputs_for(self.path)
@@ -253,6 +270,17 @@ def _receipt(part: Part, body: bytes) -> Receipt:
                    result_code=int(root.findtext("b:ResultCode", namespaces=_NS) or 0),
                    item_count=int(root.findtext("b:ItemCount", namespaces=_NS) or 0),
                    anomalies=_codes(root))
+
+
+def _progress(body: bytes) -> tuple[int, int] | None:
+    """(ItemsDone, ItemCount) of a BulkProgress; None if it cannot be read."""
+    try:
+        root = etree.fromstring(body)
+        done = int(root.findtext("b:ItemsDone", namespaces=_NS) or "")
+        total = int(root.findtext("b:ItemCount", namespaces=_NS) or "")
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    return (done, total) if 0 <= done <= total else None
 
 
 def result_lines(body: bytes) -> list[ResultLine]:

@@ -21,7 +21,8 @@ from service.client.bulk_parts import NotSplittable
 
 class _Bars:
     """Parts confirmed by the broker, parts with a receipt, then items processed of total
-    (known from the receipts; complete when the BulkResult arrives: nothing is polled)."""
+    (the total known from the receipts; moved by the service's BulkProgress messages, every
+    few seconds while the items are processed; complete when the BulkResult arrives)."""
 
     def __init__(self, progress: Progress, name: str) -> None:
         self._progress = progress

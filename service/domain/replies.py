@@ -174,6 +174,16 @@ class BulkResult(Model):
     items: tuple[ItemResult, ...] = ()
 
 
+class BulkProgress(Model):
+    """How far the items of a logical file are, sent while they are processed (at most every
+    few seconds, best effort: never stored, a lost one is harmless). Before the BulkResult,
+    with the same correlation_id (part 1's message_id)."""
+
+    file_reference: str
+    items_done: int
+    item_count: int
+
+
 class StatusUpdate(Model):
     """`version` grows by one per state change of a request; receivers drop stale ones."""
 
@@ -245,6 +255,7 @@ Reply = (
     | NotificationList
     | BulkReceipt
     | BulkResult
+    | BulkProgress
     | StatusUpdate
     | NotificationUpdate
 )

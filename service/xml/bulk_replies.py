@@ -3,7 +3,7 @@
 `XmlReplyReader` reads back the reply an interactive handler gave a bulk item (our own Ticket,
 Acknowledgement or Rejection), for the item's line in the BulkResult. `StreamingBulkResult`
 renders a BulkResult one ItemResult at a time: the same bytes as `render_reply(BulkResult)`
-without a 50,000-item tree (or model) in memory.
+without a 50,000-item tree (or model) in memory; and the BulkProgress sent meanwhile.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from lxml import etree
 from service.app.bulk_ports import ReplySummary
 from service.domain.anomalies import Anomaly, Messages, Severity
 from service.domain.codes import Action
-from service.domain.replies import ItemResult
+from service.domain.replies import BulkProgress, ItemResult
 from service.xml import writing as w
+from service.xml.from_reply import render_reply
 from service.xml.parser import NAMESPACE, hardened_parser
 from service.xml.reading import q
 from service.xml.writing import add, opt
@@ -69,6 +70,10 @@ class StreamingBulkResult:
         whole = b"".join([head[: -len(_END)], *items, _END])  # one allocation, sized first
         items[:] = []  # consumed: the pages are not kept alongside the whole
         return whole
+
+    def render_progress(self, file_reference: str, items_done: int, item_count: int) -> bytes:
+        return render_reply(BulkProgress(file_reference=file_reference, items_done=items_done,
+                                         item_count=item_count))
 
     def render_bulk_result(
         self, file_reference: str, accepted: int, rejected: int, items: Iterable[ItemResult]

@@ -155,6 +155,12 @@ def _bulk_result(m: r.BulkResult, e: etree._Element) -> None:
         w.anomalies(result, item.anomalies)
 
 
+def _bulk_progress(m: r.BulkProgress, e: etree._Element) -> None:
+    add(e, "FileReference", m.file_reference)
+    add(e, "ItemsDone", m.items_done)
+    add(e, "ItemCount", m.item_count)
+
+
 def _status_update(m: r.StatusUpdate, e: etree._Element) -> None:
     add(e, "TicketNumber", m.ticket_number)
     add(e, "RequestReference", m.request_reference)
@@ -216,6 +222,7 @@ _RENDERERS: dict[type[Any], Callable[[Any, etree._Element], None]] = {
     r.NotificationList: _notification_list,
     r.BulkReceipt: _bulk_receipt,
     r.BulkResult: _bulk_result,
+    r.BulkProgress: _bulk_progress,
     r.StatusUpdate: _status_update,
     r.NotificationUpdate: _notification_update,
     r.RequestSubmitted: _request_submitted,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import aio_pika
@@ -75,6 +76,24 @@ async def test_publish_many_returns_confirmed_ids_and_leaves_out_the_unroutable(
     assert first.headers["x-breakgate-environment"] == "R"
     assert first.headers["x-extra"] == "1"
     assert received[1].headers["x-breakgate-environment"] == "T"
+    await publisher.close()
+
+
+async def test_an_ephemeral_message_is_transient_expiring_and_not_mandatory(
+    admin: AbstractRobustConnection, settings: Settings, users: Users, topology: None
+) -> None:
+    publisher = await ReplyPublisher.open(admin, settings)
+    alice = users.alice.user
+    progress = replace(_outbound("p1", key=alice), message_type="BulkProgress", ephemeral=True)
+    unheard = replace(_outbound("p2", key="nobody-has-this-key"), ephemeral=True)
+
+    # Unroutable but not mandatory: confirmed (dropped by the broker), not returned.
+    assert await publisher.publish_many([progress, unheard]) == {"p1", "p2"}
+
+    [received] = await _all(await admin.channel(), reply_queue(alice))
+    assert received.message_id == "p1"
+    assert received.delivery_mode == aio_pika.DeliveryMode.NOT_PERSISTENT
+    assert received.expiration is not None and 0 < float(received.expiration) <= 60
     await publisher.close()
 
 

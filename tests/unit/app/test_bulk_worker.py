@@ -3,10 +3,14 @@ across crashes, one BulkResult per logical file, nothing stored for a test file.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 import pytest
 from app_support import NOW, SENDER
 from bulk_support import (
     COMPANY,
+    NS,
     TODAY,
     RecordingPublisher,
     body,
@@ -20,11 +24,13 @@ from bulk_support import (
     seeded,
 )
 from fakes import FakeUnitOfWork
+from fakes_bulk import FakeBulkRepository
+from lxml import etree
 
 from service import samples
 from service.app.bulk_ports import BulkStatus, ItemStatus
 from service.app.clock import FixedClock
-from service.app.envelope import Inbound
+from service.app.envelope import Inbound, Outbound
 from service.app.errors import StorageUnavailable
 from service.app.handlers import HANDLERS
 from service.app.handlers.base import HandlerContext, Outcome
@@ -265,3 +271,93 @@ async def test_a_step_ends_after_its_current_item_when_an_interactive_message_wa
     await worker.step()
     done = [i for i in uow.state.bulk.items.values() if i.status is ItemStatus.DONE]
     assert len(done) == 4
+
+
+def progress_of(message: Outbound) -> tuple[str, int, int]:
+    """(FileReference, ItemsDone, ItemCount) of a BulkProgress."""
+    root = etree.fromstring(message.body)
+    assert etree.QName(root).localname == "BulkProgress"
+    return (root.findtext("b:FileReference", namespaces=NS) or "",
+            int(root.findtext("b:ItemsDone", namespaces=NS) or -1),
+            int(root.findtext("b:ItemCount", namespaces=NS) or -1))
+
+
+async def test_the_sender_is_told_how_far_the_items_are_while_they_are_processed() -> None:
+    uow = await seeded(12)
+    await stored(uow, items(12))
+    publisher = RecordingPublisher()
+    worker = make_worker(uow, publisher, batch=2, progress_seconds=1e-9)
+
+    await worker.drain()
+    await worker.close()
+
+    progress = publisher.of_type("BulkProgress")
+    assert progress, "no BulkProgress for a 12-item file in batches of 2"
+    assert all(m.ephemeral for m in progress)  # transient, expiring, not mandatory
+    counts = [progress_of(m) for m in progress]
+    assert all(ref == reference() and total == 12 and 0 < done < 12
+               for ref, done, total in counts), counts
+    done = [d for _, d, _ in counts]
+    assert done == sorted(done) and len(set(done)) == len(done)
+    [bulk_result] = publisher.of_type("BulkResult")
+    assert publisher.sent.index(progress[-1]) < publisher.sent.index(bulk_result)
+    # Addressed like the file's BulkResult: the sender's reply queue, part 1's correlation.
+    assert {(m.exchange, m.routing_key, m.correlation_id, m.environment) for m in progress} == {
+        (bulk_result.exchange, bulk_result.routing_key, bulk_result.correlation_id,
+         Environment.REAL)}
+    assert len({m.message_id for m in progress}) == len(progress)
+    # Ephemeral: published once, never written to the outbox.
+    stored_types = {r.row.message.message_type for r in uow.state.outbox.values()}
+    assert "BulkProgress" not in stored_types and "BulkResult" in stored_types
+
+
+async def test_no_progress_when_it_is_turned_off_or_the_file_is_quick() -> None:
+    for seconds in (0.0, 3600.0):
+        uow = await seeded(6)
+        await stored(uow, items(6))
+        publisher = RecordingPublisher()
+        worker = make_worker(uow, publisher, batch=2, progress_seconds=seconds)
+        await worker.drain()
+        await worker.close()
+        assert publisher.of_type("BulkProgress") == []
+        assert len(publisher.of_type("BulkResult")) == 1
+
+
+class ProgressRefused(RecordingPublisher):
+    refused = 0
+
+    async def publish_many(self, messages: Sequence[Outbound]) -> set[str]:
+        if any(m.message_type == "BulkProgress" for m in messages):
+            self.refused += 1
+            raise ConnectionError("channel closed")
+        return await super().publish_many(messages)
+
+
+async def test_a_failing_progress_never_affects_the_items(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    uow = await seeded(8)
+    await stored(uow, items(8))
+    publisher = ProgressRefused()
+    worker = make_worker(uow, publisher, batch=2, progress_seconds=1e-9)
+    await worker.step()  # cross-item rules
+    await worker.step()
+    await worker.step()  # a progress is due: its publish fails
+    await asyncio.sleep(0)
+    assert publisher.refused == 1
+    counted = [0]
+
+    async def broken(self: FakeBulkRepository, file_id: int) -> object:
+        counted[0] += 1
+        raise StorageUnavailable("the count failed")
+
+    monkeypatch.setattr(FakeBulkRepository, "progress", broken)
+    await worker.drain()  # every later count fails
+    await worker.close()
+
+    assert counted[0] > 0
+    assert publisher.of_type("BulkProgress") == []
+    found = result(publisher.of_type("BulkResult")[0].body)
+    assert [(line.seq, line.status) for line in found.lines] == [
+        (seq, "ACCEPTED") for seq in range(1, 9)]
+    assert len(uow.state.requests) == 8

@@ -4,13 +4,22 @@ that fit the limit (FileReference rewritten, @seq kept), writing the results as 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from service import bulk_samples
-from service.client.bulk import ResultLine, result_lines, write_csv
+from service.client.bulk import (
+    BulkJournal,
+    Receipt,
+    ResultLine,
+    _Session,
+    result_lines,
+    write_csv,
+)
 from service.client.bulk_parts import (
     NotSplittable,
     is_bulk_file,
@@ -20,7 +29,7 @@ from service.client.bulk_parts import (
 )
 from service.domain.anomalies import Severity, anomaly
 from service.domain.commands import BulkFile
-from service.domain.replies import BulkResult, ItemResult
+from service.domain.replies import BulkProgress, BulkResult, ItemResult
 from service.xml.from_reply import render_reply
 from service.xml.gateway import XmlGateway
 
@@ -103,3 +112,89 @@ def test_results_are_written_as_csv(tmp_path: Path) -> None:
     assert rows == [["seq", "request_reference", "status", "ticket_or_action", "anomalies"],
                     ["1", "A", "ACCEPTED", "ELO2026-000000001", ""],
                     ["2", "B", "REJECTED", "", "70015-006(B)"]]
+
+
+# ---- the items bar, moved by the service's BulkProgress ---------------------------------------
+
+
+@dataclass
+class Bars:
+    calls: list[tuple[int, int]] = field(default_factory=list)
+
+    def parts(self, confirmed: int, receipts: int, total: int) -> None:
+        pass
+
+    def items(self, done: int, total: int) -> None:
+        self.calls.append((done, total))
+
+
+@dataclass
+class Delivery:
+    """What `_Session._on_reply` reads of an incoming message."""
+
+    type: str
+    correlation_id: str
+    body: bytes
+    acked: bool = False
+
+    async def ack(self) -> None:
+        self.acked = True
+
+
+def progress_body(done: int, total: int = 40) -> bytes:
+    return render_reply(BulkProgress(file_reference="FI.ELO.000042.20261201.A0001.R",
+                                     items_done=done, item_count=total))
+
+
+def session(bulk_path: Path, tmp_path: Path, bars: Bars) -> _Session:
+    parts = plan(bulk_path, 64 * 1024 * 1024)
+    return _Session("amqp://unused", "bureau1", bulk_path, parts,
+                    BulkJournal(tmp_path / "journal.jsonl"), 5.0, bars)
+
+
+async def reply(s: _Session, message: Delivery, *, durable: bool = True) -> None:
+    incoming: Any = message
+    await s._on_reply(incoming, durable=durable)
+
+
+async def test_a_bulk_progress_moves_the_items_bar(bulk_path: Path, tmp_path: Path) -> None:
+    bars = Bars()
+    s = session(bulk_path, tmp_path, bars)
+    ours = s.parts[0].message_id
+
+    first = Delivery("BulkProgress", ours, progress_body(12))
+    await reply(s, first)
+    late = Delivery("BulkProgress", ours, progress_body(5))  # overtaken by the one above
+    await reply(s, late)
+    direct = Delivery("BulkProgress", ours, progress_body(30))
+    await reply(s, direct, durable=False)
+
+    assert bars.calls == [(12, 40), (30, 40)]
+    assert first.acked and late.acked  # taken off the durable queue
+    assert not direct.acked  # direct reply-to: no ack
+    assert s.held == []
+
+
+async def test_another_files_progress_is_dropped_not_held(bulk_path: Path, tmp_path: Path):
+    bars = Bars()
+    s = session(bulk_path, tmp_path, bars)
+    other = Delivery("BulkProgress", "someone-elses-file", progress_body(7))
+    await reply(s, other)
+    assert bars.calls == []
+    assert other.acked and s.held == []
+    receipt = Delivery("BulkReceipt", "someone-elses-file", b"<x/>")
+    await reply(s, receipt)
+    assert not receipt.acked and s.held == [receipt]  # other replies are left for their owner
+
+
+async def test_progress_before_the_receipts_is_kept_and_ends_at_the_total(
+    bulk_path: Path, tmp_path: Path,
+) -> None:
+    bars = Bars()
+    s = session(bulk_path, tmp_path, bars)
+    part = s.parts[0]
+    await reply(s, Delivery("BulkProgress", part.message_id, progress_body(25)))
+    s.receipts[part.message_id] = Receipt(part.part, part.message_id, 1, 40)
+    s.result_in.set()
+    await s._wait()
+    assert bars.calls == [(25, 40), (25, 40), (40, 40)]  # never back to 0

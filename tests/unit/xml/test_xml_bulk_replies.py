@@ -72,6 +72,13 @@ def test_the_streamed_bulk_result_is_the_rendered_one_and_valid() -> None:
     assert decoded.message_type == "BulkResult" and decoded.anomalies == ()
 
 
+def test_a_bulk_progress_is_rendered_valid() -> None:
+    body = StreamingBulkResult().render_progress(REFERENCE, 120, 500)
+    decoded = XmlGateway().decode_any(body)
+    assert decoded.message_type == "BulkProgress" and decoded.anomalies == ()
+    assert b"<ItemsDone>120</ItemsDone><ItemCount>500</ItemCount>" in body
+
+
 def test_item_replies_are_read_back() -> None:
     reader = XmlReplyReader()
     at = datetime(2026, 12, 1, 9, tzinfo=UTC)

@@ -94,6 +94,8 @@ def _instances(request: SubmitRequest) -> list[object]:
                                          action=Action.CANCELLED, status="ACCEPTED"),
                             r.ItemResult(seq=3, request_reference="B-3", status="REJECTED",
                                          anomalies=(BLOCKING,)))),
+        r.BulkProgress(file_reference="FI.ELO.000042.20261130.A0001.R", items_done=1200,
+                       item_count=5000),
         r.StatusUpdate(ticket_number="ELO2026-000000123", request_reference="HR-1",
                        status=RequestStatus.REFUSED, changed_at=AT, reason=MARKUP, version=3),
         r.RequestSubmitted(ticket_number="ELO2026-000000123", employer=company,

@@ -25,7 +25,8 @@ NS = "urn:breakgate:v1"
 XS = "http://www.w3.org/2001/XMLSchema"
 
 # Every message root of CONTRACT.md sections 3-5 (29 distinct names), plus NotificationUpdate,
-# the document of the notification.<STATE> events (additive, see replies.xsd).
+# the document of the notification.<STATE> events (additive, see replies.xsd), and BulkProgress,
+# how far a bulk file's items are (additive, see bulk.xsd).
 EMPLOYER_ROOTS = (
     "SubmitRequest",
     "CancelRequest",
@@ -56,6 +57,7 @@ OUTBOUND_ROOTS = (
     "StatusUpdate",
     "BulkReceipt",
     "BulkResult",
+    "BulkProgress",
     "RequestSubmitted",
     "RequestCancelled",
     "RequestModified",
@@ -205,7 +207,39 @@ def test_example_has_an_expected_anomalies_label(example: Path) -> None:
 def test_breakgate_xsd_declares_exactly_the_contract_roots() -> None:
     declared = {etree.QName(name).localname for name in _xs_schema().elements}
     assert declared == set(ALL_ROOTS)
-    assert len(ALL_ROOTS) == len(set(ALL_ROOTS)) == 30
+    assert len(ALL_ROOTS) == len(set(ALL_ROOTS)) == 31
+
+
+# ---------------------------------------------------------------- (6) BulkProgress
+
+BULK_PROGRESS = (
+    f'<BulkProgress xmlns="{NS}" schemaVersion="1.0">'
+    "<FileReference>FI.ELO.000042.20261130.A0001.R</FileReference>{fields}</BulkProgress>"
+)
+
+
+@pytest.mark.parametrize("fields", [
+    "<ItemsDone>0</ItemsDone><ItemCount>1</ItemCount>",
+    "<ItemsDone>49999</ItemsDone><ItemCount>50000</ItemCount>",
+])
+def test_bulk_progress_validates(fields: str) -> None:
+    doc = etree.ElementTree(etree.fromstring(BULK_PROGRESS.format(fields=fields), _parser()))
+    assert _lxml_schema().validate(doc) and _xs_schema().is_valid(doc)
+    bulk = _xmlschema(XSD_DIR / "bulk.xsd")  # declared with the other bulk replies
+    assert bulk.is_valid(doc)
+
+
+@pytest.mark.parametrize(("fields", "codes"), [
+    ("<ItemsDone>-1</ItemsDone><ItemCount>5</ItemCount>", ["90000-008"]),
+    ("<ItemsDone>1</ItemsDone>", ["90000-090"]),  # ItemCount missing
+    ("<ItemCount>5</ItemCount><ItemsDone>1</ItemsDone>", ["90000-091"]),  # out of order
+    ("<ItemsDone>1</ItemsDone><ItemCount>5</ItemCount><Accepted>1</Accepted>", ["90000-092"]),
+])
+def test_bulk_progress_is_refused_when_malformed(fields: str, codes: list[str]) -> None:
+    doc = etree.ElementTree(etree.fromstring(BULK_PROGRESS.format(fields=fields), _parser()))
+    assert not _lxml_schema().validate(doc)
+    assert not _xs_schema().is_valid(doc)
+    assert _anomaly_codes(doc) == codes
 
 
 @pytest.mark.parametrize("root", ALL_ROOTS)
