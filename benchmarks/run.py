@@ -109,35 +109,34 @@ async def breakgate_throughput(dep: Deployment) -> float:
     return N / seconds
 
 
-async def steady_latency(dep: Deployment) -> tuple[float, float, float]:
-    """p50, p99 and max latency (ms) of SubmitRequest at STEADY_RATE messages per second."""
-    alice = dep.add_sender("alice")
-    dep.serve()
-    count = STEADY_RATE * STEADY_SECONDS
-    await seeded(dep, alice, count)
-    url = dep.url_for(alice)
+async def paced_latencies(url: str, exchange_name: str, routing_key: str, reply_queue: str,
+                          bodies: list[tuple[str, bytes]], user: str | None = None
+                          ) -> tuple[float, float, float]:
+    """p50, p99 and max (ms) from publishing each body, at STEADY_RATE per second, to reading
+    the reply that carries its message_id as correlation_id."""
     sent: dict[str, float] = {}
     latencies: list[float] = []
     connection = await aio_pika.connect(url)
     channel = await connection.channel(publisher_confirms=True)
-    replies = await channel.get_queue(f"breakgate.replies.{alice.user}", ensure=False)
+    replies = await channel.get_queue(reply_queue, ensure=False)
     done = asyncio.Event()
 
     async def on_reply(message: aio_pika.abc.AbstractIncomingMessage) -> None:
         latencies.append((time.perf_counter() - sent[str(message.correlation_id)]) * 1000)
         await message.ack()
-        if len(latencies) >= count:
+        if len(latencies) >= len(bodies):
             done.set()
 
     await replies.consume(on_reply)
-    exchange = await channel.get_exchange(f"breakgate.in.{alice.user}", ensure=False)
+    exchange = (channel.default_exchange if not exchange_name
+                else await channel.get_exchange(exchange_name, ensure=False))
     started = time.perf_counter()
-    for i, (mid, body) in enumerate(submissions(count)):
+    for i, (mid, body) in enumerate(bodies):
         await asyncio.sleep(max(0.0, started + i / STEADY_RATE - time.perf_counter()))
         sent[mid] = time.perf_counter()
         await exchange.publish(aio_pika.Message(
-            body, message_id=mid, user_id=alice.user, content_type="application/xml",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key="SubmitRequest")
+            body, message_id=mid, user_id=user, content_type="application/xml",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=routing_key)
     await asyncio.wait_for(done.wait(), timeout=120)
     await connection.close()
     latencies.sort()
@@ -145,7 +144,45 @@ async def steady_latency(dep: Deployment) -> tuple[float, float, float]:
             latencies[-1])
 
 
+async def raw_latency(dep: Deployment) -> tuple[float, float, float]:
+    """The same paced load through the raw echo: what the broker alone costs (two persistent
+    confirmed messages through quorum queues)."""
+    connection = await aio_pika.connect(dep.admin_url)
+    channel = await connection.channel()
+    for name in ("bench.in", "bench.out"):
+        await channel.declare_queue(name, durable=True, arguments={"x-queue-type": "quorum"})
+    await connection.close()
+    echo = subprocess.Popen([sys.executable, "-m", "benchmarks.raw_echo", dep.admin_url,
+                             "bench.in", "bench.out", "512"], stdout=subprocess.PIPE)
+    try:
+        assert echo.stdout is not None and b"ready" in echo.stdout.readline()
+        return await paced_latencies(dep.admin_url, "", "bench.in", "bench.out",
+                                     submissions(STEADY_RATE * STEADY_SECONDS))
+    finally:
+        echo.kill()
+        echo.wait()
+
+
+async def steady_latency(dep: Deployment) -> tuple[float, float, float]:
+    """p50, p99 and max latency (ms) of SubmitRequest at STEADY_RATE messages per second."""
+    alice = dep.add_sender("alice")
+    dep.serve()
+    count = STEADY_RATE * STEADY_SECONDS
+    await seeded(dep, alice, count)
+    return await paced_latencies(dep.url_for(alice), f"breakgate.in.{alice.user}",
+                                 "SubmitRequest", f"breakgate.replies.{alice.user}",
+                                 submissions(count), user=alice.user)
+
+
+PARTS = ("throughput", "latency", "bulk")
+
+
 def main() -> None:
+    """Every part by default; `BENCH_ONLY=latency,bulk` (say) runs some of them."""
+    chosen = [p for p in os.environ.get("BENCH_ONLY", ",".join(PARTS)).split(",") if p]
+    unknown = set(chosen) - set(PARTS)
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: unknown part(s) {sorted(unknown)}; choose from {PARTS}")
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -156,19 +193,26 @@ def main() -> None:
             with deployment(folder, database) as dep:
                 return asyncio.run(job(dep))
 
-        results["raw"] = run("raw", "sqlite", raw_ceiling)
-        print(f"(a) raw aio-pika echo ceiling:        {results['raw']:8.0f} msg/s", flush=True)
-        for database in ("sqlite", "postgresql"):
-            rate = run(f"bg-{database}", database, breakgate_throughput)
-            results[database] = rate
-            print(f"(b) breakgate SubmitRequest {database:10s} {rate:8.0f} msg/s "
-                  f"= {rate / results['raw']:.2f} x raw", flush=True)
-        p50, p99, worst = run("latency", "sqlite", steady_latency)
-        print(f"(c) latency at {STEADY_RATE} msg/s (SQLite): p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
-              f" max {worst:.1f} ms", flush=True)
-        for database in ("sqlite", "postgresql"):
-            figures = run(f"bulk-{database}", database, bulk_under_load)
-            print(describe(database, figures, results.get(database)), flush=True)
+        if "throughput" in chosen:
+            results["raw"] = run("raw", "sqlite", raw_ceiling)
+            print(f"(a) raw aio-pika echo ceiling:        {results['raw']:8.0f} msg/s",
+                  flush=True)
+            for database in ("sqlite", "postgresql"):
+                rate = run(f"bg-{database}", database, breakgate_throughput)
+                results[database] = rate
+                print(f"(b) breakgate SubmitRequest {database:10s} {rate:8.0f} msg/s "
+                      f"= {rate / results['raw']:.2f} x raw", flush=True)
+        if "latency" in chosen:
+            p50, p99, worst = run("raw-latency", "sqlite", raw_latency)
+            print(f"(c) raw echo latency at {STEADY_RATE} msg/s:  p50 {p50:.1f} ms, "
+                  f"p99 {p99:.1f} ms, max {worst:.1f} ms", flush=True)
+            p50, p99, worst = run("latency", "sqlite", steady_latency)
+            print(f"(c) latency at {STEADY_RATE} msg/s (SQLite): p50 {p50:.1f} ms, "
+                  f"p99 {p99:.1f} ms, max {worst:.1f} ms", flush=True)
+        if "bulk" in chosen:
+            for database in ("sqlite", "postgresql"):
+                figures = run(f"bulk-{database}", database, bulk_under_load)
+                print(describe(database, figures, results.get(database)), flush=True)
 
 
 if __name__ == "__main__":

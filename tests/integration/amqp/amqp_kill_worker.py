@@ -12,6 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from stub_decoding import decode_reference
+
 from consumers.connection import connect
 from consumers.loop import BatchConsumer
 from consumers.topology import REPLIES_EXCHANGE, REQUESTS_QUEUE
@@ -19,18 +21,6 @@ from producers.publisher import ReplyPublisher
 from service.app.envelope import Inbound, Outbound
 from service.app.results import Answered, MessageResult
 from service.config import Settings
-
-
-class _Decoded:
-    def __init__(self, reference: str) -> None:
-        self.message_type = "SubmitRequest"
-        self.request_reference = reference
-        self.command = None
-        self.anomalies = ()
-
-
-def _decode(body: bytes, expected_type: str | None) -> _Decoded:
-    return _Decoded(body.decode())
 
 
 class _CommitLog:
@@ -53,7 +43,7 @@ async def main(url: str, log_path: str) -> None:
     settings = Settings(amqp_url=url, prefetch=50, max_batch=10)
     connection = await connect(settings, name="breakgate-kill-worker")
     publisher = await ReplyPublisher.open(connection, settings)
-    consumer = BatchConsumer(REQUESTS_QUEUE, await connection.channel(), _decode,
+    consumer = BatchConsumer(REQUESTS_QUEUE, await connection.channel(), decode_reference,
                              _CommitLog(log_path), publisher, settings)
     await consumer.start()
     print("ready", flush=True)

@@ -492,7 +492,7 @@ async def test_sigkill_at_any_point_loses_nothing(
     log_path.touch()
     worker = Path(__file__).with_name("amqp_kill_worker.py")
     root = Path(__file__).resolve().parents[3]
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(root / "tests")])}
 
     def committed() -> list[str]:
         return log_path.read_text().split()

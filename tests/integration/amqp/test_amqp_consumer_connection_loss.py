@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import aio_pika
 import pytest
 from aio_pika.abc import AbstractRobustConnection
+from stub_decoding import decode_reference
 from support_amqp import TestBroker, Users, wait_until
 
 from consumers.connection import connect
@@ -23,16 +24,6 @@ from service.config import Settings
 pytestmark = pytest.mark.integration
 
 
-class _Decoded:
-    def __init__(self, reference: str) -> None:
-        self.message_type = "SubmitRequest"
-        self.request_reference = reference
-        self.command = None
-        self.anomalies = ()
-
-
-def _decode(body: bytes, expected_type: str | None) -> _Decoded:
-    return _Decoded(body.decode())
 
 
 class _Processor:
@@ -61,8 +52,8 @@ async def test_cancelled_confirms_do_not_stop_the_consumer(
 ) -> None:
     connection = await connect(settings, name="breakgate-test-cut")
     publisher = _CutPublisher()
-    consumer = BatchConsumer(REQUESTS_QUEUE, await connection.channel(), _decode, _Processor(),
-                             publisher, settings, max_batch=1, prefetch=1)
+    consumer = BatchConsumer(REQUESTS_QUEUE, await connection.channel(), decode_reference,
+                             _Processor(), publisher, settings, max_batch=1, prefetch=1)
     await consumer.start()
     try:
         channel = await admin.channel(publisher_confirms=True)
