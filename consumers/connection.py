@@ -17,6 +17,7 @@ import urllib.parse
 from collections.abc import Iterable
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
 
 from consumers.topology import declare_authority, declare_core, declare_sender
@@ -25,6 +26,11 @@ from service.config import Settings
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15
+# aiormq gives up a silent connection after GRACE x (heartbeat + 1) s, noticed by a loop that
+# wakes every heartbeat / 2: with its default 3, up to 48 + 7 = 55 s for a 15 s heartbeat,
+# past RELIABILITY.md's 3 x heartbeat (T7, blackholed link). With 2: 32 s + up to 7 s, and the
+# broker, which sends a heartbeat every heartbeat / 2, has still missed four in a row.
+HEARTBEAT_GRACE_MULTIPLIER = 2
 
 
 def amqp_url(url: str, *, heartbeat: int = HEARTBEAT_SECONDS, name: str | None = None) -> str:
@@ -40,6 +46,8 @@ def amqp_url(url: str, *, heartbeat: int = HEARTBEAT_SECONDS, name: str | None =
 async def connect(
     settings: Settings, *, name: str = "breakgate", url: str | None = None
 ) -> AbstractRobustConnection:
+    # A class setting, read by every aiormq connection when it is made (reconnects included).
+    aiormq.Connection.HEARTBEAT_GRACE_MULTIPLIER = HEARTBEAT_GRACE_MULTIPLIER
     return await aio_pika.connect_robust(
         amqp_url(url or settings.amqp_url, name=name), reconnect_interval=2
     )
