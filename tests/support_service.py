@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -234,10 +234,11 @@ def _root_or_default(body: bytes) -> str:
     return match.group(1).decode() if match else "SubmitRequest"
 
 
-async def collect_replies(url: str, queue: str, count: int, *, timeout: float = 60,
-                          idle: float = 0.0) -> list[Reply]:
-    """Reads (and acks) replies until `count` arrived, then `idle` more seconds for extras."""
-    replies: list[Reply] = []
+async def consume_until(url: str, queue: str, enough: Callable[[], bool],
+                        take: Callable[[AbstractIncomingMessage], None], *,
+                        timeout: float = 60, idle: float = 0.0) -> None:
+    """Gives each message of `queue` to `take` (and acks it) until `enough()`, then `idle`
+    seconds more for extras; at most `timeout` seconds in all before that."""
     connection = await aio_pika.connect(url)
     try:
         channel = await connection.channel()
@@ -245,18 +246,27 @@ async def collect_replies(url: str, queue: str, count: int, *, timeout: float = 
         q = await channel.get_queue(queue, ensure=False)
         deadline = time.monotonic() + timeout
         async with q.iterator() as messages:
-            while len(replies) < count or idle:
-                left = deadline - time.monotonic() if len(replies) < count else idle
+            while not enough() or idle:
+                left = deadline - time.monotonic() if not enough() else idle
                 if left <= 0:
                     break
                 try:
                     message = await asyncio.wait_for(messages.__anext__(), timeout=left)
                 except TimeoutError:
                     break
-                replies.append(parse_reply(message))
+                take(message)
                 await message.ack()
     finally:
         await connection.close()
+
+
+async def collect_replies(url: str, queue: str, count: int, *, timeout: float = 60,
+                          idle: float = 0.0) -> list[Reply]:
+    """Reads (and acks) replies until `count` arrived, then `idle` more seconds for extras."""
+    replies: list[Reply] = []
+    await consume_until(url, queue, lambda: len(replies) >= count,
+                        lambda message: replies.append(parse_reply(message)),
+                        timeout=timeout, idle=idle)
     return replies
 
 

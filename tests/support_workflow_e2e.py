@@ -4,7 +4,6 @@ breakgate.authority.out, and a reader that keeps each message's exchange and rou
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import time
 from collections.abc import Sequence
@@ -13,8 +12,17 @@ from datetime import date, timedelta
 from typing import Any
 
 import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
 from lxml import etree
-from support_service import NS, Account, Deployment, Reply, collect_replies, publish
+from support_service import (
+    NS,
+    Account,
+    Deployment,
+    Reply,
+    collect_replies,
+    consume_until,
+    publish,
+)
 
 from service import samples
 from service.samples import NAMESPACE, Timing
@@ -240,29 +248,17 @@ async def read_queue(url: str, queue: str, count: int, *, timeout: float = 60,
     """Reads (and acks) `count` messages, then `idle` seconds more for extras; duplicates
     (same message_id, re-published by the relay) are dropped."""
     seen: dict[str, Seen] = {}
-    connection = await aio_pika.connect(url)
-    try:
-        channel = await connection.channel()
-        q = await channel.get_queue(queue, ensure=False)
-        deadline = time.monotonic() + timeout
-        async with q.iterator() as messages:
-            while len(seen) < count or idle:
-                left = deadline - time.monotonic() if len(seen) < count else idle
-                if left <= 0:
-                    break
-                try:
-                    message = await asyncio.wait_for(messages.__anext__(), timeout=left)
-                except TimeoutError:
-                    break
-                await message.ack()
-                seen.setdefault(str(message.message_id), Seen(
-                    exchange=message.exchange or "", routing_key=message.routing_key or "",
-                    kind=etree.QName(etree.fromstring(message.body)).localname,
-                    message_id=str(message.message_id),
-                    correlation_id=str(message.correlation_id),
-                    headers=dict(message.headers or {}), body=message.body))
-    finally:
-        await connection.close()
+
+    def take(message: AbstractIncomingMessage) -> None:
+        seen.setdefault(str(message.message_id), Seen(
+            exchange=message.exchange or "", routing_key=message.routing_key or "",
+            kind=etree.QName(etree.fromstring(message.body)).localname,
+            message_id=str(message.message_id),
+            correlation_id=str(message.correlation_id),
+            headers=dict(message.headers or {}), body=message.body))
+
+    await consume_until(url, queue, lambda: len(seen) >= count, take, timeout=timeout,
+                        idle=idle)
     return list(seen.values())
 
 
