@@ -11,5 +11,7 @@ def configure_logging(level: str = "INFO", as_json: bool = False) -> None:
     fmt = ('{"t":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}'
            if as_json else "%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.basicConfig(level=level.upper(), format=fmt, stream=sys.stderr, force=True)
-    logging.getLogger("aio_pika").setLevel(logging.WARNING)
-    logging.getLogger("aiormq").setLevel(logging.WARNING)
+    # Libraries say what they do at INFO (alembic: a line per plugin at every start); their
+    # warnings and errors still show.
+    for library in ("aio_pika", "aiormq", "alembic"):
+        logging.getLogger(library).setLevel(logging.WARNING)
