@@ -105,17 +105,16 @@ class ReplyPublisher:
 
     async def _publish_one(self, outbound: Outbound, timestamp: datetime) -> str | None:
         try:
-            await asyncio.wait_for(
-                self._exchange(outbound.exchange).publish(
+            # asyncio.timeout, not wait_for: no extra task per publish (three per submission).
+            async with asyncio.timeout(self._timeout):
+                await self._exchange(outbound.exchange).publish(
                     self._message(outbound, timestamp),
                     routing_key=outbound.routing_key,
                     # Events are offered to whoever listens; replies and what the authority
                     # must know are not sent until a queue takes them.
                     mandatory=(outbound.exchange not in OPTIONAL_AUDIENCE
                                and not outbound.ephemeral),
-                ),
-                timeout=self._timeout,
-            )
+                )
         except TimeoutError:
             log.warning("no confirm within %.1fs for %s (%s -> %r)", self._timeout,
                         outbound.message_id, outbound.exchange, outbound.routing_key)
