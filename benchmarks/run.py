@@ -1,6 +1,9 @@
 """`make bench`: breakgate against the raw aio-pika ceiling, measured in the same run.
 
 (a) raw echo ceiling: consume, publish a confirmed persistent reply, ack (benchmarks.raw_echo)
+(a') the same echo publishing what the contract has breakgate publish per accepted request:
+    the reply, the authority's copy and an event (3 confirmed messages, not 1); no XML, no rules,
+    no database. It is the ceiling of the contract's own broker traffic on this machine.
 (b) breakgate end to end with SubmitRequest messages, on SQLite and on PostgreSQL (and on
     PostgreSQL with 2 `breakgate serve` processes, the way out past one Python thread)
 (c) latency p50 / p99 of SubmitRequest at a steady 200 messages/s
@@ -64,16 +67,20 @@ async def drain_timed(url: str, queue: str, count: int, timeout: float = 300) ->
         await connection.close()
 
 
-async def raw_ceiling(dep: Deployment, processes: int = 1) -> float:
+async def raw_ceiling(dep: Deployment, processes: int = 1, fan_out: bool = False) -> float:
+    """`fan_out`: the echo publishes the contract's three messages per request (see
+    benchmarks.raw_echo), not one."""
     connection = await aio_pika.connect(dep.admin_url)
     channel = await connection.channel()
-    for name in ("bench.in", "bench.out"):
+    for name in ("bench.in", "bench.out", "bench.authority"):
         await channel.declare_queue(name, durable=True, arguments={"x-queue-type": "quorum"})
+    await channel.declare_exchange("bench.events", aio_pika.ExchangeType.TOPIC, durable=True)
     await connection.close()
     body = submissions(1)[0][1]
     await _preload(dep.admin_url, "bench.in", [(f"raw-{i}", body) for i in range(N)])
+    extra = ["bench.authority", "bench.events"] if fan_out else []
     echoes = [subprocess.Popen([sys.executable, "-m", "benchmarks.raw_echo", dep.admin_url,
-                                "bench.in", "bench.out", "512"], stdout=subprocess.PIPE)
+                                "bench.in", "bench.out", "512", *extra], stdout=subprocess.PIPE)
               for _ in range(processes)]
     try:
         seconds = await drain_timed(dep.admin_url, "bench.out", N)
@@ -208,15 +215,26 @@ def main() -> None:
             results["raw"] = max(one, two)
             print(f"(a) raw aio-pika echo ceiling:        {one:8.0f} msg/s "
                   f"(2 echo processes: {two:.0f} msg/s)", flush=True)
+            one = run("fan", "sqlite", partial(raw_ceiling, fan_out=True))
+            two = run("fan-2", "sqlite", partial(raw_ceiling, processes=2, fan_out=True))
+            results["fan"] = max(one, two)
+            print(f"(a') ... publishing the contract's 3 messages per request: {one:.0f} "
+                  f"msg/s (2 echo processes: {two:.0f}) = {results['fan'] / results['raw']:.2f}"
+                  " x (a)", flush=True)
+
+            def ratios(rate: float) -> str:
+                return (f"= {rate / results['raw']:.2f} x raw (a), "
+                        f"{rate / results['fan']:.2f} x (a')")
+
             for database in ("sqlite", "postgresql"):
                 rate = run(f"bg-{database}", database, breakgate_throughput)
                 results[database] = rate
                 print(f"(b) breakgate SubmitRequest {database:10s} {rate:8.0f} msg/s "
-                      f"= {rate / results['raw']:.2f} x raw", flush=True)
+                      f"{ratios(rate)}", flush=True)
             # Scaling out: PostgreSQL takes concurrent writers (SQLite has one write lock).
             rate = run("bg-postgresql-2", "postgresql", partial(breakgate_throughput, processes=2))
-            print(f"(b) ... postgresql, 2 serve processes {rate:8.0f} msg/s "
-                  f"= {rate / results['raw']:.2f} x raw", flush=True)
+            print(f"(b) ... postgresql, 2 serve processes {rate:8.0f} msg/s {ratios(rate)}",
+                  flush=True)
         if "latency" in chosen:
             p50, p99, worst = run("raw-latency", "sqlite", raw_latency)
             print(f"(c) raw echo latency at {STEADY_RATE} msg/s:  p50 {p50:.1f} ms, "
