@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint unit reliability chaos bench clean
+.PHONY: install run test lint unit reliability chaos soak bench clean
 
 install: $(VENV)/.installed
 
@@ -20,7 +20,8 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# Every test including chaos tier 1 (tests/chaos/conftest.py deselects tier 2 unless -m chaos).
+# Every test including chaos tier 1 (tests/chaos/conftest.py deselects tiers 2 and 3 unless
+# -m names them).
 test: lint
 	$(BIN)/pytest -q
 
@@ -35,6 +36,10 @@ run: install
 
 chaos: install
 	$(BIN)/pytest -q -m chaos tests/chaos
+
+# T20, about 70 minutes (BREAKGATE_SOAK_MINUTES, BREAKGATE_SOAK_FAULT_EVERY_SECONDS shorten it).
+soak: install
+	$(BIN)/pytest -q -m soak tests/chaos
 
 bench: install
 	$(PY) -m benchmarks.run

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from chaos.harness.broker import PrivateRabbit, private_rabbit
+from chaos.harness.broker import PrivateRabbit
 from chaos.harness.checker import Run, check, quiesce, report
 from chaos.harness.pg import PrivatePostgres
 from chaos.harness.proxy import FaultProxy
@@ -27,28 +24,6 @@ from sqlalchemy.engine import make_url
 from support_db import create_postgres_database, drop_postgres_database, run_isolated
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
-
-
-@pytest.fixture
-def rabbit(monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateRabbit]:
-    with private_rabbit(monkeypatch) as node:
-        yield node
-
-
-@pytest.fixture
-def postgres(monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivatePostgres]:
-    # Not under pytest's tmp dir: it is private to root, and the cluster runs as postgres.
-    folder = Path(tempfile.mkdtemp(prefix="bgchaos-pg-"))
-    folder.chmod(0o755)  # the cluster (user postgres) must reach its own folder inside
-    cluster = PrivatePostgres(folder / "pg")
-    try:
-        cluster.init()
-        cluster.start()
-        monkeypatch.setenv("BREAKGATE_TEST_DATABASE_URL", cluster.admin_url)
-        yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _service_connections(rabbit: PrivateRabbit, vhost: str) -> int:
