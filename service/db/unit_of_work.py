@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select
@@ -145,14 +146,22 @@ class SqlAlchemyUnitOfWork:
     def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
         self.engine = engine
         self._clock = clock
+        # SQLite has one writer, and every transaction here is one (BEGIN IMMEDIATE). The
+        # process's own transactions (consumers, reply marks, relay, bulk) therefore queue on
+        # a lock, each woken the moment the previous one ends, instead of in SQLite's busy
+        # handler, which polls with sleeps of 1, 2, 5, 10... ms and may let a later comer in
+        # first. Other processes still meet the busy handler (busy_timeout).
+        self._one_writer: AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if engine.dialect.name == "sqlite" else nullcontext())
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Transaction]:
-        with translate_errors:
-            async with self.engine.begin() as connection:
-                transaction = SqlTransaction(connection, self._clock)
-                yield transaction
-                await transaction.flush()
+        async with self._one_writer:
+            with translate_errors:
+                async with self.engine.begin() as connection:
+                    transaction = SqlTransaction(connection, self._clock)
+                    yield transaction
+                    await transaction.flush()
 
 
 if TYPE_CHECKING:  # mypy proves the adapter implements the port
